@@ -1,0 +1,1 @@
+"""Thin HTTP handlers: moto parses the request, the backend does the work, moto serialises."""

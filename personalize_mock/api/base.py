@@ -1,0 +1,77 @@
+"""One handler per operation of a Personalize API, generated from botocore's model.
+
+Each handler validates the parsed input against the model's constraints, calls the backend
+method of the same snake_case name with snake_case keyword arguments, and returns an
+``ActionResult`` that moto serialises from the operation's output shape. An operation the
+backend does not offer yet answers ``NotImplementedException`` naming it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, ClassVar
+
+from botocore.model import ServiceModel
+from moto.core.responses import ActionContext, ActionResult, BaseResponse, EmptyResult
+from moto.core.utils import camelcase_to_underscores
+
+from ..exceptions import NotImplementedOperation
+from ..validation import validate_input
+
+
+@lru_cache(maxsize=None)
+def service_model(service: str) -> ServiceModel:
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model(service)
+
+
+class LockedResult(ActionResult):
+    """Serialise under the backend lock: reading a status advances its lifecycle."""
+
+    def __init__(self, result: object, lock: Any) -> None:
+        super().__init__(result)
+        self._lock = lock
+
+    def execute_result(self, context: ActionContext) -> Any:
+        with self._lock:
+            return super().execute_result(context)
+
+
+class OperationResponse(BaseResponse):
+    SERVICE: ClassVar[str]
+
+    def __init__(self) -> None:
+        super().__init__(service_name=self.SERVICE)
+        self.automated_parameter_parsing = True
+
+    @property
+    def backend(self) -> Any:
+        from ..backend import personalize_backends
+
+        return personalize_backends[self.current_account][self.region]
+
+    def _invoke(self, operation: str) -> ActionResult:
+        backend = self.backend
+        method = getattr(backend, camelcase_to_underscores(operation), None)
+        if method is None:
+            raise NotImplementedOperation(self.SERVICE, operation)
+        validate_input(service_model(self.SERVICE).operation_model(operation).input_shape, self.params)
+        kwargs = {camelcase_to_underscores(k): v for k, v in self.params.items()}
+        with backend.lock:
+            result = method(**kwargs)
+        return EmptyResult() if result is None else LockedResult(result, backend.lock)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for operation in service_model(cls.SERVICE).operation_names:
+            setattr(cls, camelcase_to_underscores(operation), _handler(operation))
+
+
+def _handler(operation: str) -> Any:
+    def handle(self: OperationResponse) -> ActionResult:
+        return self._invoke(operation)
+
+    handle.__name__ = camelcase_to_underscores(operation)
+    handle.__doc__ = f"Handle {operation}."
+    return handle

@@ -1,0 +1,67 @@
+"""PersonalizeBackend: one per account and region, serving all three Personalize APIs."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from moto.core.base_backend import BackendDict, BaseBackend
+from moto.utilities.tagging_service import TaggingService
+
+from .exceptions import InvalidInputException, not_found
+from .resources.base import Resource, Store
+from .resources.datasets import Dataset, DatasetGroup, DatasetsMixin, EventTracker, Schema
+from .resources.serving import ServingMixin
+from .resources.tagging import TaggingMixin
+
+
+class PersonalizeBackend(DatasetsMixin, TaggingMixin, ServingMixin, BaseBackend):
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        # All state lives here so moto's reset (which re-runs __init__) clears it, lock included.
+        self.lock = threading.RLock()
+        self.tagger = TaggingService("tags", "tagKey", "tagValue")
+        forget = self.tagger.delete_all_tags_for_resource
+        self.schemas: Store[Schema] = Store("Schema", forget)
+        self.dataset_groups: Store[DatasetGroup] = Store("Dataset group", forget)
+        self.datasets: Store[Dataset] = Store("Dataset", forget)
+        self.event_trackers: Store[EventTracker] = Store("Event tracker", forget)
+        # ARN resource type -> store, for lookups by ARN alone (tags).
+        self.stores: dict[str, Store[Any]] = {
+            "schema": self.schemas,
+            "dataset-group": self.dataset_groups,
+            "dataset": self.datasets,
+            "event-tracker": self.event_trackers,
+        }
+
+    @property
+    def _url_module(self) -> Any:
+        # BaseBackend derives "<module>.rstrip('models') + 'urls'", which breaks for backend.py.
+        from . import urls
+
+        return urls
+
+    def arn(self, tail: str) -> str:
+        return f"arn:{self.partition}:personalize:{self.region_name}:{self.account_id}:{tail}"
+
+    def resource(self, arn: str) -> Resource:
+        """Any resource of this backend by ARN; ResourceNotFoundException if there is none."""
+        prefix = f"arn:{self.partition}:personalize:{self.region_name}:{self.account_id}:"
+        if not arn.startswith(prefix):
+            raise not_found(arn)
+        store = self.stores.get(arn[len(prefix):].split("/", 1)[0])
+        if store is None:
+            raise InvalidInputException(f"Resource {arn} is not of a type Amazon Personalize tags.")
+        return store.get(arn)
+
+    def group_children(self, dataset_group_arn: str) -> list[Resource]:
+        """The resources that keep a dataset group from being deleted."""
+        return [
+            r
+            for store in (self.datasets, self.event_trackers)
+            for r in store
+            if r.dataset_group_arn == dataset_group_arn
+        ]
+
+
+personalize_backends = BackendDict(PersonalizeBackend, "personalize")

@@ -1,0 +1,1 @@
+"""Domain objects, their lifecycles and validation, one module per resource family."""

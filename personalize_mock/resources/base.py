@@ -1,0 +1,162 @@
+"""What every Personalize resource shares: ARN, timestamps, a ManagedState lifecycle, and a
+typed store that turns "no such ARN" and "name taken" into the modelled errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from functools import wraps
+from typing import Any, ClassVar, Generic, TypeVar
+
+from moto.core.exceptions import InvalidToken
+from moto.moto_api._internal.managed_state_model import ManagedState
+from moto.utilities.paginator import paginate
+
+from .. import states
+from ..exceptions import (
+    InvalidNextTokenException,
+    ResourceAlreadyExistsException,
+    not_found,
+)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Resource:
+    """A named resource with an ARN and a status driven by moto's state manager.
+
+    ``kind`` is both the ARN resource type and the state-manager model name suffix.
+    The serializer finds ``<className>Arn`` in ``arn`` (moto's class-prefix alias), every
+    other output member in the snake_case attribute of the same name.
+    """
+
+    kind: ClassVar[str]
+    delete_table: ClassVar[states.Table] = states.DELETE
+
+    def __init__(self, arn: str, name: str, failure_reason: str | None = None) -> None:
+        self.arn = arn
+        self.name = name
+        self.creation_date_time = self.last_updated_date_time = now()
+        self._failure_reason = failure_reason
+        table = states.CREATE_FAILING if failure_reason else states.CREATE
+        self._enter("create", table)
+
+    def _enter(self, phase: str, table: states.Table) -> None:
+        self._state = ManagedState(states.model_name(self.kind, phase), list(table))
+        self._seen = table[0][0]
+
+    @property
+    def status(self) -> str:
+        current = self._state.status or states.GONE
+        if current != self._seen:
+            self._seen = current
+            self.last_updated_date_time = now()
+        return current
+
+    @property
+    def failure_reason(self) -> str | None:
+        return self._failure_reason if self.status == states.CREATE_FAILED else None
+
+    def advance(self) -> None:
+        self._state.advance()
+
+    def start_update(self) -> None:
+        self._enter("update", states.UPDATE)
+        self.last_updated_date_time = now()
+
+    def start_delete(self) -> None:
+        self._enter("delete", self.delete_table)
+        self.last_updated_date_time = now()
+
+    @property
+    def deleting(self) -> bool:
+        return self.status in (states.DELETE_PENDING, states.DELETE_IN_PROGRESS)
+
+
+R = TypeVar("R", bound=Resource)
+
+
+class Store(Generic[R]):
+    """Resources of one kind, keyed by ARN, oldest first. Deleted ones vanish on first sight."""
+
+    def __init__(self, label: str, on_remove: Callable[[str], None] = lambda arn: None) -> None:
+        self.label = label
+        self._items: dict[str, R] = {}
+        self._on_remove = on_remove  # e.g. forget the resource's tags
+
+    def _live(self, resource: R) -> bool:
+        if resource.status == states.GONE:
+            self.remove(resource.arn)
+            return False
+        return True
+
+    def get(self, arn: str) -> R:
+        resource = self._items.get(arn)
+        if resource is None or not self._live(resource):
+            raise not_found(arn)
+        return resource
+
+    def find(self, arn: str) -> R | None:
+        resource = self._items.get(arn)
+        return resource if resource is not None and self._live(resource) else None
+
+    def describe(self, arn: str) -> R:
+        """A client's read: advances the resource's lifecycle (manual progression counts it)."""
+        resource = self._items.get(arn)
+        if resource is not None:
+            resource.advance()
+        return self.get(arn)
+
+    def add(self, resource: R) -> R:
+        if self.find(resource.arn) is not None:
+            raise ResourceAlreadyExistsException(
+                f"{self.label} {resource.arn} already exists."
+            )
+        self._items[resource.arn] = resource
+        return resource
+
+    def remove(self, arn: str) -> None:
+        if self._items.pop(arn, None) is not None:
+            self._on_remove(arn)
+
+    def __iter__(self) -> Iterator[R]:
+        return (r for r in list(self._items.values()) if self._live(r))
+
+    def listed(self, keep: Callable[[R], bool] = lambda r: True) -> list[R]:
+        """A client's listing: newest first, each entry advanced like a describe."""
+        chosen = []
+        for resource in reversed(list(self._items.values())):
+            resource.advance()
+            if self._live(resource) and keep(resource):
+                chosen.append(resource)
+        return chosen
+
+
+def paginated(result_key: str) -> Callable[[Callable[..., list[Any]]], Callable[..., dict[str, Any]]]:
+    """Page a backend list method with moto's paginator; wrap the page as the output shape."""
+
+    def decorate(func: Callable[..., list[Any]]) -> Callable[..., dict[str, Any]]:
+        model = {
+            func.__name__: {
+                "input_token": "next_token",
+                "limit_key": "max_results",
+                "limit_default": 100,
+                "unique_attribute": "arn",
+                "fail_on_invalid_token": InvalidNextTokenException,
+            }
+        }
+        paged = paginate(model)(func)
+
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            try:
+                page, token = paged(*args, **kwargs)
+            except InvalidToken:  # a token issued for other filters, or for a deleted entry
+                raise InvalidNextTokenException() from None
+            return {result_key: page, "nextToken": token}
+
+        return wrapper
+
+    return decorate
