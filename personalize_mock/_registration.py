@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+import warnings
 
 _lock = threading.Lock()
 _registered = False
@@ -39,4 +40,6 @@ def register() -> None:
             if pattern.pattern not in known:
                 backend_index.backend_url_patterns.append(("personalize", pattern))
         register_defaults()
+        # moto warns about any error code missing from the service model; ours is deliberate.
+        warnings.filterwarnings("ignore", message=r"Exception\(NotImplementedOperation\)")
         _registered = True

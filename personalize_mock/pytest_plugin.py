@@ -1,0 +1,121 @@
+"""pytest fixtures, registered through the ``pytest11`` entry point.
+
+- ``personalize``, ``personalize_events``, ``personalize_runtime``, ``s3``: boto3 clients with
+  fake credentials in ``us-east-1``, running under ``mock_personalize``.
+- Lifecycles are instant unless the test says otherwise with
+  ``@pytest.mark.personalize_transition(progression="manual", times=2)`` (any moto
+  transition config), or by calling ``moto.moto_api.state_manager`` itself: either way the
+  transitions are put back after the test (moto's reset does not do that).
+- ``personalize_server``: a session-wide standalone server on a free local port; its value
+  is the endpoint URL. Each test that uses it starts from a reset state.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+REGION = "us-east-1"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "personalize_transition(**transition): moto state-manager transition for every "
+        "personalize_mock lifecycle in this test (default: immediate)",
+    )
+
+
+@pytest.fixture
+def personalize_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and region, so no test can reach real AWS."""
+    for name, value in FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
+def personalize_transitions(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Instant lifecycles unless the test's marker asks for another progression."""
+    from moto.moto_api import state_manager
+
+    from .states import MODEL_NAMES
+
+    marker = request.node.get_closest_marker("personalize_transition")
+    transition: dict[str, Any] = dict(marker.kwargs) if marker else {"progression": "immediate"}
+    for name in MODEL_NAMES:
+        state_manager.set_transition(name, transition)
+    try:
+        yield
+    finally:
+        for name in MODEL_NAMES:
+            state_manager.unset_transition(name)
+
+
+@pytest.fixture
+def personalize_mocked(personalize_credentials: None, personalize_transitions: None) -> Iterator[None]:
+    from . import mock_personalize
+
+    with mock_personalize():
+        yield
+
+
+def _client(service: str) -> Any:
+    import boto3
+
+    return boto3.client(service, region_name=os.environ.get("AWS_DEFAULT_REGION", REGION))
+
+
+@pytest.fixture
+def personalize(personalize_mocked: None) -> Any:
+    return _client("personalize")
+
+
+@pytest.fixture
+def personalize_events(personalize_mocked: None) -> Any:
+    return _client("personalize-events")
+
+
+@pytest.fixture
+def personalize_runtime(personalize_mocked: None) -> Any:
+    return _client("personalize-runtime")
+
+
+@pytest.fixture
+def s3(personalize_mocked: None) -> Any:
+    return _client("s3")
+
+
+@pytest.fixture(scope="session")
+def _personalize_server_process() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    from . import register
+
+    register()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def personalize_server(_personalize_server_process: str, personalize_credentials: None, personalize_transitions: None) -> str:
+    """Endpoint URL of a standalone server, reset for this test."""
+    import urllib.request
+
+    urllib.request.urlopen(
+        urllib.request.Request(f"{_personalize_server_process}/moto-api/reset", method="POST")
+    ).read()
+    return _personalize_server_process
