@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import boto3
@@ -13,26 +14,47 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
 
+_SESSIONS: dict[str, boto3.Session] = {}
+
+
+def boto_session() -> boto3.Session:
+    """One boto3 session for the whole run: service models load once, clients come cheap."""
+    if "session" not in _SESSIONS:
+        _SESSIONS["session"] = boto3.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+        )
+    return _SESSIONS["session"]
+
+
 @dataclass
 class Clients:
-    personalize: Any
-    events: Any
-    runtime: Any
-    s3: Any
+    """boto3 clients for the three APIs and S3, created on first use."""
+
     mode: str  # "inprocess" or "server"
+    endpoint_url: str | None = None
+
+    def _client(self, service: str) -> Any:
+        return boto_session().client(service, endpoint_url=self.endpoint_url)
+
+    @cached_property
+    def personalize(self) -> Any:
+        return self._client("personalize")
+
+    @cached_property
+    def events(self) -> Any:
+        return self._client("personalize-events")
+
+    @cached_property
+    def runtime(self) -> Any:
+        return self._client("personalize-runtime")
+
+    @cached_property
+    def s3(self) -> Any:
+        return self._client("s3")
 
 
 def make_clients(mode: str, endpoint_url: str | None = None) -> Clients:
-    def client(service: str) -> Any:
-        return boto3.client(service, region_name=REGION, endpoint_url=endpoint_url)
-
-    return Clients(
-        client("personalize"),
-        client("personalize-events"),
-        client("personalize-runtime"),
-        client("s3"),
-        mode,
-    )
+    return Clients(mode, endpoint_url)
 
 
 @pytest.fixture(params=["inprocess", "server"])

@@ -258,12 +258,15 @@ class DatasetsMixin:
         tracker.start_delete()
 
     def tracker_for(self, tracking_id: str) -> EventTracker:
-        """The ACTIVE event tracker with this tracking id (PutEvents)."""
+        """The ACTIVE event tracker with this tracking id (PutEvents).
+
+        botocore models only ``InvalidInputException`` for PutEvents, so an unknown or not yet
+        ACTIVE tracking id is reported with it."""
         tracker = next((t for t in self.event_trackers if t.tracking_id == tracking_id), None)
         if tracker is None:
-            raise ResourceNotFoundException(f"Could not find an event tracker with tracking id {tracking_id}.")
+            raise InvalidInputException(f"Could not find an event tracker with tracking id {tracking_id}.")
         if tracker.status != states.ACTIVE:
-            raise ResourceInUseException(f"Event tracker {tracker.arn} is {tracker.status}; it must be ACTIVE.")
+            raise InvalidInputException(f"Event tracker {tracker.arn} is {tracker.status}; it must be ACTIVE.")
         return tracker
 
     # ---- personalize-events (data ingestion arrives with the data issue) ------------------
