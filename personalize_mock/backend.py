@@ -11,11 +11,13 @@ from moto.utilities.tagging_service import TaggingService
 from .exceptions import InvalidInputException, not_found
 from .resources.base import Resource, Store
 from .resources.datasets import Dataset, DatasetGroup, DatasetsMixin, EventTracker, Schema
+from .resources.events import EventsMixin
+from .resources.jobs import DataDeletionJob, DatasetExportJob, DatasetImportJob, JobsMixin
 from .resources.serving import ServingMixin
 from .resources.tagging import TaggingMixin
 
 
-class PersonalizeBackend(DatasetsMixin, TaggingMixin, ServingMixin, BaseBackend):
+class PersonalizeBackend(DatasetsMixin, EventsMixin, JobsMixin, TaggingMixin, ServingMixin, BaseBackend):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         # All state lives here so moto's reset (which re-runs __init__) clears it, lock included.
@@ -26,12 +28,18 @@ class PersonalizeBackend(DatasetsMixin, TaggingMixin, ServingMixin, BaseBackend)
         self.dataset_groups: Store[DatasetGroup] = Store("Dataset group", forget)
         self.datasets: Store[Dataset] = Store("Dataset", forget)
         self.event_trackers: Store[EventTracker] = Store("Event tracker", forget)
+        self.import_jobs: Store[DatasetImportJob] = Store("Dataset import job", forget)
+        self.export_jobs: Store[DatasetExportJob] = Store("Dataset export job", forget)
+        self.deletion_jobs: Store[DataDeletionJob] = Store("Data deletion job", forget)
         # ARN resource type -> store, for lookups by ARN alone (tags).
         self.stores: dict[str, Store[Any]] = {
             "schema": self.schemas,
             "dataset-group": self.dataset_groups,
             "dataset": self.datasets,
             "event-tracker": self.event_trackers,
+            "dataset-import-job": self.import_jobs,
+            "dataset-export-job": self.export_jobs,
+            "data-deletion-job": self.deletion_jobs,
         }
 
     @property

@@ -32,6 +32,14 @@ DELETE: Table = ((DELETE_PENDING, DELETE_IN_PROGRESS), (DELETE_IN_PROGRESS, GONE
 # Dataset groups document no DELETE IN_PROGRESS state.
 DELETE_PENDING_ONLY: Table = ((DELETE_PENDING, GONE),)
 
+# Data deletion jobs use their own vocabulary.
+PENDING = "PENDING"
+IN_PROGRESS = "IN_PROGRESS"
+COMPLETED = "COMPLETED"
+FAILED = "FAILED"
+JOB: Table = ((PENDING, IN_PROGRESS), (IN_PROGRESS, COMPLETED))
+JOB_FAILING: Table = ((PENDING, IN_PROGRESS), (IN_PROGRESS, FAILED))
+
 PREFIX = "personalize::"
 
 # kind -> the phases it has; each (kind, phase) is one state-manager model name.
@@ -39,6 +47,9 @@ KINDS: dict[str, tuple[str, ...]] = {
     "dataset-group": ("create", "delete"),
     "dataset": ("create", "update", "delete"),
     "event-tracker": ("create", "delete"),
+    "dataset-import-job": ("create",),
+    "dataset-export-job": ("create",),
+    "data-deletion-job": ("create",),
 }
 
 

@@ -33,6 +33,9 @@ class Resource:
     """
 
     kind: ClassVar[str]
+    create_table: ClassVar[states.Table] = states.CREATE
+    failing_table: ClassVar[states.Table] = states.CREATE_FAILING
+    failed_status: ClassVar[str] = states.CREATE_FAILED
     delete_table: ClassVar[states.Table] = states.DELETE
 
     def __init__(self, arn: str, name: str, failure_reason: str | None = None) -> None:
@@ -40,8 +43,7 @@ class Resource:
         self.name = name
         self.creation_date_time = self.last_updated_date_time = now()
         self._failure_reason = failure_reason
-        table = states.CREATE_FAILING if failure_reason else states.CREATE
-        self._enter("create", table)
+        self._enter("create", self.failing_table if failure_reason else self.create_table)
 
     def _enter(self, phase: str, table: states.Table) -> None:
         self._state = ManagedState(states.model_name(self.kind, phase), list(table))
@@ -57,10 +59,13 @@ class Resource:
 
     @property
     def failure_reason(self) -> str | None:
-        return self._failure_reason if self.status == states.CREATE_FAILED else None
+        return self._failure_reason if self.status == self.failed_status else None
 
     def advance(self) -> None:
         self._state.advance()
+
+    def touch(self) -> None:
+        self.last_updated_date_time = now()
 
     def start_update(self) -> None:
         self._enter("update", states.UPDATE)
@@ -109,11 +114,13 @@ class Store(Generic[R]):
             resource.advance()
         return self.get(arn)
 
+    def ensure_new(self, arn: str) -> None:
+        """Refuse an ARN that is taken, before any work is done for the new resource."""
+        if self.find(arn) is not None:
+            raise ResourceAlreadyExistsException(f"{self.label} {arn} already exists.")
+
     def add(self, resource: R) -> R:
-        if self.find(resource.arn) is not None:
-            raise ResourceAlreadyExistsException(
-                f"{self.label} {resource.arn} already exists."
-            )
+        self.ensure_new(resource.arn)
         self._items[resource.arn] = resource
         return resource
 

@@ -10,10 +10,8 @@ from .. import states
 from ..exceptions import (
     InvalidInputException,
     LimitExceededException,
-    NotImplementedOperation,
     ResourceAlreadyExistsException,
     ResourceInUseException,
-    ResourceNotFoundException,
 )
 from .base import Resource, Store, now, paginated
 from .schema_rules import DATASET_TYPES, Field, check_dataset_schema, parse_schema
@@ -41,6 +39,16 @@ class DatasetGroup(Resource):
         self.role_arn = role_arn
         self.kms_key_arn = kms_key_arn
         self.domain = domain
+        self._catalog: Any = None
+
+    @property
+    def catalog(self) -> Any:
+        """The group's id spaces (``engine.tables.Catalog``), shared by its datasets."""
+        if self._catalog is None:
+            from ..engine.tables import Catalog  # numpy loads on first data, not on import
+
+            self._catalog = Catalog()
+        return self._catalog
 
 
 class DatasetUpdate:
@@ -62,17 +70,51 @@ class DatasetUpdate:
         return self._dataset.last_updated_date_time
 
 
+# The id column that identifies a record of a metadata dataset (same id -> replaced).
+RECORD_KEYS = {"ITEMS": "ITEM_ID", "USERS": "USER_ID", "ACTIONS": "ACTION_ID"}
+
+
 class Dataset(Resource):
     kind = "dataset"
 
     def __init__(self, arn: str, name: str, group: DatasetGroup, dataset_type: str, schema: Schema) -> None:
         super().__init__(arn, name)
+        self.group = group
         self.dataset_group_arn = group.arn
         self.dataset_type = dataset_type
         self.schema_arn = schema.arn
+        self.fields = schema.fields
+        self._table: Any = None
+        self.has_bulk_data = False
+        self.event_ids: set[str] = set()  # eventIds already recorded (repeats are dropped)
         self.latest_dataset_update: DatasetUpdate | None = None
         # Action interactions are streamed through a tracker the service creates itself.
         self.tracking_id = str(mock_random.uuid4()) if dataset_type == "ACTION_INTERACTIONS" else None
+
+    @property
+    def table(self) -> Any:
+        """The dataset's rows (``engine.tables.Table``), created on first use."""
+        if self._table is None:
+            from ..engine.tables import Table
+
+            self._table = Table(self.fields, self.group.catalog, RECORD_KEYS.get(self.dataset_type))
+        return self._table
+
+    def change_schema(self, schema: Schema) -> None:
+        """UpdateDataset: keep the rows; columns the new schema lacks are dropped, new ones
+        are null."""
+        self.schema_arn = schema.arn
+        self.fields = schema.fields
+        if self._table is not None:
+            from ..engine.tables import ORIGIN_BULK, ORIGIN_PUT
+
+            old, self._table = self._table, None
+            new = self.table
+            new.strings = old.strings
+            common = {f.name for f in self.fields if old.dtypes.get(f.name) == new.dtypes[f.name]}
+            for origin in (ORIGIN_BULK, ORIGIN_PUT):
+                keep = old.origin == origin
+                new.append({name: old.column(name)[keep] for name in common}, origin)
 
 
 class EventTracker(Resource):
@@ -215,7 +257,7 @@ class DatasetsMixin:
             raise ResourceInUseException(f"Dataset {dataset_arn} is {dataset.status}; it must be ACTIVE.")
         group = self.dataset_groups.get(dataset.dataset_group_arn)
         schema = self._schema_for(schema_arn, dataset.dataset_type, group)
-        dataset.schema_arn = schema.arn
+        dataset.change_schema(schema)
         dataset.latest_dataset_update = DatasetUpdate(dataset, schema.arn)
         dataset.start_update()
         return {"datasetArn": dataset.arn}
@@ -224,6 +266,8 @@ class DatasetsMixin:
         dataset = self.datasets.get(dataset_arn)
         if dataset.deleting:
             raise ResourceInUseException(f"Dataset {dataset_arn} is already being deleted.")
+        if any(job.running and job.dataset_arn == dataset_arn for job in self.import_jobs):  # type: ignore[attr-defined]
+            raise ResourceInUseException(f"Dataset {dataset_arn} has an import job in progress.")
         dataset.start_delete()
 
     # ---- event trackers ------------------------------------------------------------------
@@ -269,7 +313,3 @@ class DatasetsMixin:
             raise InvalidInputException(f"Event tracker {tracker.arn} is {tracker.status}; it must be ACTIVE.")
         return tracker
 
-    # ---- personalize-events (data ingestion arrives with the data issue) ------------------
-    def put_events(self, tracking_id: str, session_id: str, event_list: list[dict[str, Any]], user_id: str | None = None) -> None:
-        self.tracker_for(tracking_id)
-        raise NotImplementedOperation("personalize-events", "PutEvents")

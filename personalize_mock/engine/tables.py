@@ -1,0 +1,249 @@
+"""Columnar storage for one dataset group's data, shaped for training and filtering.
+
+- IDs (users, items, actions) are interned once per dataset group into int32 codes, so the
+  interactions table, the metadata tables and the trained models share one code space.
+- Every other string column is interned per table (int32 codes, -1 for null); numbers are
+  numpy arrays (NaN or ``INT_NULL`` for null); booleans int8 (-1 null).
+- Rows are kept in insertion order (exports read them back in that order), in chunks that
+  are concatenated lazily, and each row records whether it came from a bulk import or from
+  the events API (``ORIGIN_BULK`` / ``ORIGIN_PUT``): FULL imports replace only bulk rows, and
+  exports choose by origin.
+
+Fields are described by any object with ``name``, ``type`` (Avro primitive, non-null part),
+``nullable`` (bool) and optionally ``categorical`` / ``textual``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+ORIGIN_BULK = 0
+ORIGIN_PUT = 1
+INT_NULL = np.iinfo(np.int64).min
+NO_CODE = -1
+
+# Group-wide id spaces: the columns whose values are interned in the Catalog.
+ID_SPACES = {"USER_ID": "users", "ITEM_ID": "items", "ACTION_ID": "actions"}
+
+
+class FieldSpec(Protocol):
+    name: str
+    type: str
+    nullable: bool
+
+
+class Interner:
+    """Append-only string <-> int32 code map."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, int] = {}
+        self.values: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def code(self, value: str) -> int:
+        code = self._codes.get(value)
+        if code is None:
+            code = self._codes[value] = len(self.values)
+            self.values.append(value)
+        return code
+
+    def find(self, value: str) -> int | None:
+        return self._codes.get(value)
+
+    def codes(self, values: Iterable[str | None]) -> np.ndarray:
+        """Codes of ``values`` (``None`` -> ``NO_CODE``), interning new ones."""
+        return np.fromiter(
+            (NO_CODE if v is None else self.code(v) for v in values), dtype=np.int32
+        )
+
+    def encode(self, uniques: Sequence[str | None], indices: np.ndarray) -> np.ndarray:
+        """Dictionary-encoded input (``uniques[indices]``) to codes, touching each unique once."""
+        mapping = self.codes(uniques)
+        return mapping[indices] if len(mapping) else np.full(len(indices), NO_CODE, np.int32)
+
+    def decode(self, code: int) -> str | None:
+        return None if code < 0 else self.values[code]
+
+
+class Catalog:
+    """The id spaces of one dataset group."""
+
+    def __init__(self) -> None:
+        self.users = Interner()
+        self.items = Interner()
+        self.actions = Interner()
+
+    def space(self, column: str) -> Interner | None:
+        name = ID_SPACES.get(column)
+        return getattr(self, name) if name else None
+
+
+def column_dtype(field: FieldSpec) -> np.dtype:
+    if field.type in ("int", "long"):
+        return np.dtype(np.int64)
+    if field.type == "float":
+        return np.dtype(np.float32)
+    if field.type == "double":
+        return np.dtype(np.float64)
+    if field.type == "boolean":
+        return np.dtype(np.int8)
+    return np.dtype(np.int32)  # strings: interned codes
+
+
+def null_value(dtype: np.dtype) -> Any:
+    if dtype.kind == "f":
+        return np.nan
+    if dtype == np.int64:
+        return INT_NULL
+    return NO_CODE
+
+
+Batch = dict[str, np.ndarray]
+
+
+class Table:
+    """One dataset's rows. ``key`` names the id column that identifies a record (upsert)."""
+
+    def __init__(self, fields: Sequence[FieldSpec], catalog: Catalog, key: str | None = None) -> None:
+        self.fields = list(fields)
+        self.by_name = {f.name: f for f in self.fields}
+        self.catalog = catalog
+        self.key = key
+        self.strings = Interner()  # non-id string columns
+        self.dtypes = {f.name: column_dtype(f) for f in self.fields}
+        self._chunks: list[Batch] = []
+        self._origin_chunks: list[np.ndarray] = []
+        self._length = 0
+
+    # ---- reading -----------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self._length
+
+    def _consolidate(self) -> None:
+        if len(self._chunks) > 1:
+            self._chunks = [
+                {name: np.concatenate([c[name] for c in self._chunks]) for name in self.dtypes}
+            ]
+            self._origin_chunks = [np.concatenate(self._origin_chunks)]
+
+    def column(self, name: str) -> np.ndarray:
+        self._consolidate()
+        if not self._chunks:
+            return np.empty(0, self.dtypes[name])
+        return self._chunks[0][name]
+
+    @property
+    def origin(self) -> np.ndarray:
+        self._consolidate()
+        return self._origin_chunks[0] if self._origin_chunks else np.empty(0, np.uint8)
+
+    def interner(self, name: str) -> Interner:
+        space = self.catalog.space(name)
+        return self.strings if space is None else space
+
+    def value(self, name: str, raw: Any) -> Any:
+        """A stored cell as the Python value it was given (``None`` for null)."""
+        field = self.by_name[name]
+        if field.type == "string":
+            return self.interner(name).decode(int(raw))
+        if field.type in ("int", "long"):
+            return None if raw == INT_NULL else int(raw)
+        if field.type == "boolean":
+            return None if raw < 0 else bool(raw)
+        return None if np.isnan(raw) else float(raw)
+
+    def rows(self, origins: Iterable[int] = (ORIGIN_BULK, ORIGIN_PUT)) -> Iterator[dict[str, Any]]:
+        """Rows in insertion order as ``{field: value}``, of the given origins."""
+        keep = np.isin(self.origin, list(origins))
+        columns = {name: self.column(name)[keep] for name in self.dtypes}
+        for index in range(int(keep.sum())):
+            yield {name: self.value(name, columns[name][index]) for name in columns}
+
+    @property
+    def nbytes(self) -> int:
+        self._consolidate()
+        arrays = sum(a.nbytes for c in self._chunks for a in c.values())
+        return arrays + sum(o.nbytes for o in self._origin_chunks)
+
+    # ---- writing -----------------------------------------------------------------------
+    def empty_column(self, name: str, length: int) -> np.ndarray:
+        dtype = self.dtypes[name]
+        return np.full(length, null_value(dtype), dtype)
+
+    def batch_from_records(self, records: Sequence[dict[str, Any]]) -> Batch:
+        """Column batch from already-validated Python records (``None`` or absent = null)."""
+        batch: Batch = {}
+        for name, dtype in self.dtypes.items():
+            values = [record.get(name) for record in records]
+            if all(v is None for v in values):
+                continue
+            if self.by_name[name].type == "string":
+                batch[name] = self.interner(name).codes(values)
+            elif dtype == np.int8:
+                batch[name] = np.array([-1 if v is None else int(bool(v)) for v in values], np.int8)
+            else:
+                null = null_value(dtype)
+                batch[name] = np.array([null if v is None else v for v in values], dtype)
+        return batch
+
+    def concat(self, batches: Sequence[Batch]) -> Batch:
+        """One batch of every column from batches that may each lack some (nullable) columns."""
+        full = [self._normalise(b)[0] for b in batches]
+        return {name: np.concatenate([b[name] for b in full]) for name in self.dtypes}
+
+    def _normalise(self, batch: Batch) -> tuple[Batch, int]:
+        lengths = {len(v) for v in batch.values()}
+        if len(lengths) != 1:
+            raise ValueError("batch columns differ in length")
+        (length,) = lengths
+        full = {
+            name: batch[name].astype(dtype, copy=False) if name in batch else self.empty_column(name, length)
+            for name, dtype in self.dtypes.items()
+        }
+        return full, length
+
+    def _keep(self, mask: np.ndarray) -> int:
+        """Keep only rows where ``mask`` is true; return how many were dropped."""
+        dropped = int((~mask).sum())
+        if dropped:
+            self._consolidate()
+            self._chunks = [{name: col[mask] for name, col in self._chunks[0].items()}]
+            self._origin_chunks = [self._origin_chunks[0][mask]]
+            self._length -= dropped
+        return dropped
+
+    def append(self, batch: Batch, origin: int = ORIGIN_BULK) -> None:
+        """Add rows; for a keyed table a record replaces any earlier one with the same id."""
+        full, length = self._normalise(batch)
+        if not length:
+            return
+        if self.key is not None:
+            keys = full[self.key]
+            # Within the batch the last record of an id wins.
+            _, last = np.unique(keys[::-1], return_index=True)
+            if len(last) != length:
+                order = np.sort(length - 1 - last)
+                full = {name: col[order] for name, col in full.items()}
+                keys, length = full[self.key], len(order)
+            if self._length:
+                self._keep(~np.isin(self.column(self.key), keys))
+        self._chunks.append(full)
+        self._origin_chunks.append(np.full(length, origin, np.uint8))
+        self._length += length
+
+    def replace(self, batch: Batch, origin: int = ORIGIN_BULK) -> None:
+        """FULL import: drop every row of ``origin``, then append ``batch``."""
+        if self._length:
+            self._keep(self.origin != origin)
+        self.append(batch, origin)
+
+    def delete_ids(self, column: str, codes: np.ndarray) -> int:
+        """Remove rows whose ``column`` holds one of ``codes``; return how many went."""
+        if not self._length or column not in self.dtypes:
+            return 0
+        return self._keep(~np.isin(self.column(column), codes))

@@ -1,0 +1,86 @@
+"""The only code that touches moto's S3: read job inputs, write job outputs.
+
+Problems are raised as ``S3Error`` whose text is a job's ``failureReason``; moto's own S3
+exceptions never reach a Personalize client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class S3Error(Exception):
+    """A location that cannot be read or written; ``str(error)`` is the failure reason."""
+
+
+@dataclass(frozen=True)
+class Location:
+    bucket: str
+    key: str  # may be a prefix; "" for the whole bucket
+
+    @classmethod
+    def parse(cls, path: str) -> Location:
+        if not path.startswith("s3://") or len(path) <= 5:
+            raise S3Error(f"Invalid Data location: {path} is not an s3://bucket/key path.")
+        bucket, _, key = path[5:].partition("/")
+        if not bucket:
+            raise S3Error(f"Invalid Data location: {path} names no bucket.")
+        return cls(bucket, key)
+
+    def url(self, key: str | None = None) -> str:
+        return f"s3://{self.bucket}/{self.key if key is None else key}"
+
+
+class S3:
+    """moto's S3 as one account and region see it."""
+
+    def __init__(self, account_id: str, region_name: str, partition: str = "aws") -> None:
+        from moto.s3.models import s3_backends  # imported on first use: moto's S3 is heavy
+
+        self.backend = s3_backends[account_id][partition]
+        self.region_name = region_name
+
+    def _bucket(self, location: Location):  # type: ignore[no-untyped-def]
+        from moto.s3.exceptions import MissingBucket
+
+        try:
+            bucket = self.backend.get_bucket(location.bucket)
+        except MissingBucket:
+            raise S3Error(
+                f"Invalid Data location: bucket {location.bucket} of {location.url()} does not exist."
+            ) from None
+        if bucket.region_name != self.region_name:
+            raise S3Error(
+                f"Invalid Data location: bucket {location.bucket} is in {bucket.region_name}; it "
+                f"must be in the same region as Amazon Personalize ({self.region_name})."
+            )
+        return bucket
+
+    def read(self, path: str) -> list[tuple[str, bytes]]:
+        """``(s3 url, content)`` of the object at ``path``, or of every object under it when it
+        is a prefix (a folder ending in ``/``, or any key prefix), in key order. Empty objects
+        and folder markers are skipped."""
+        location = Location.parse(path)
+        bucket = self._bucket(location)
+        exact = bucket.keys.get(location.key) if location.key else None
+        if exact is not None and getattr(exact, "value", None) is not None:
+            return [(location.url(), exact.value)]
+        found = []
+        for name in sorted(bucket.keys.keys()):
+            if not name.startswith(location.key) or name.endswith("/"):
+                continue
+            key = bucket.keys.get(name)
+            value = getattr(key, "value", None)  # delete markers have none
+            if value:
+                found.append((location.url(name), value))
+        if not found:
+            raise S3Error(f"Invalid Data location: no object found at {path}.")
+        return found
+
+    def write(self, path: str, name: str, data: bytes) -> str:
+        """Write ``data`` as ``name`` under the folder ``path``; return its s3 url."""
+        location = Location.parse(path)
+        self._bucket(location)
+        key = location.key if not location.key or location.key.endswith("/") else location.key + "/"
+        self.backend.put_object(location.bucket, key + name, data)
+        return location.url(key + name)
