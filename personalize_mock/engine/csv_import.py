@@ -41,38 +41,115 @@ class _Column:
         return int(np.argmax(mask))
 
 
-def parse_csv(data: bytes, source: str, table: Table) -> tuple[Batch, int]:
-    """Parse one CSV object; return the batch for ``table`` and its row count."""
+def _read(data: bytes, column_types: dict, source: str):  # type: ignore[no-untyped-def]
+    """pyarrow's CSV reader; a quoted value with a line break needs its slower serial mode."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
+    convert = pcsv.ConvertOptions(column_types=column_types, strings_can_be_null=False, null_values=[""])
+    read = pcsv.ReadOptions(use_threads=True, block_size=8 << 20)
+    try:
+        return pcsv.read_csv(
+            pa.py_buffer(data), read_options=read, convert_options=convert,
+            parse_options=pcsv.ParseOptions(escape_char="\\"),
+        )
+    except pa.ArrowInvalid as error:
+        if "conversion error" in str(error):
+            raise
+        return pcsv.read_csv(
+            pa.py_buffer(data), read_options=read, convert_options=convert,
+            parse_options=pcsv.ParseOptions(escape_char="\\", newlines_in_values=True),
+        )
+
+
+def parse_csv(data: bytes, source: str, table: Table) -> tuple[Batch, int]:
+    """Parse one CSV object; return the batch for ``table`` and its row count.
+
+    The fast path lets pyarrow type the columns while parsing (numbers as int64/float64,
+    strings dictionary-encoded, so per-value checks run on distinct values only). When
+    pyarrow refuses a value, the file is read again as text to report the exact row."""
+    import pyarrow as pa
+
     if not data.strip():
         raise DataError(f"{source}: the file is empty; it must start with a header row.")
+    end = data.find(b"\n")
     try:
-        header = pcsv.read_csv(
-            pa.py_buffer(data.split(b"\n", 1)[0] + b"\n"),
-            parse_options=pcsv.ParseOptions(escape_char="\\"),
-        ).column_names
+        header = _read(data[: end if end >= 0 else len(data)] + b"\n", {}, source).column_names
     except pa.ArrowInvalid as error:
         raise DataError(f"{source}: the header row could not be read: {error}") from None
     columns = _map_header(header, source, table)
+    types = {csv_name: _arrow_type(table.by_name[field].type) for csv_name, field in columns.items()}
     try:
-        parsed = pcsv.read_csv(
-            pa.py_buffer(data),
-            read_options=pcsv.ReadOptions(use_threads=True, block_size=8 << 20),
-            parse_options=pcsv.ParseOptions(escape_char="\\", newlines_in_values=True),
-            convert_options=pcsv.ConvertOptions(
-                column_types={name: pa.string() for name in header}, strings_can_be_null=False
-            ),
-        )
+        parsed = _read(data, types, source).unify_dictionaries()
     except pa.ArrowInvalid as error:
-        raise DataError(f"{source}: the file is not valid CSV: {error}") from None
-    rows = parsed.num_rows
+        if "conversion error" not in str(error):
+            raise DataError(f"{source}: the file is not valid CSV: {error}") from None
+        text = _read(data, {name: pa.string() for name in header}, source)
+        for csv_name, field in columns.items():  # raises the precise DataError
+            _convert(_Column(source, field, text.column(csv_name)), table, field)
+        raise DataError(f"{source}: {error}") from None
     batch = {
-        field: _convert(_Column(source, field, parsed.column(csv_name)), table, field)
+        field: _typed(_Column(source, field, parsed.column(csv_name)), table, field)
         for csv_name, field in columns.items()
     }
-    return batch, rows
+    return batch, parsed.num_rows
+
+
+def _arrow_type(kind: str):  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+
+    if kind in ("int", "long"):
+        return pa.int64()
+    if kind in ("float", "double"):
+        return pa.float64()
+    return pa.dictionary(pa.int32(), pa.string())
+
+
+def _typed(column: _Column, table: Table, name: str) -> np.ndarray:
+    """A column pyarrow already typed -> stored codes/values, with the schema's checks."""
+    import pyarrow.compute as pc
+
+    field = table.by_name[name]
+    values = column.values.combine_chunks()
+    kind = field.type
+    if kind in ("int", "long", "float", "double"):
+        if values.null_count and not field.nullable:
+            row = column.first(values.is_null().to_numpy(zero_copy_only=False))
+            raise column.fail(row, "a value is required (the field is not nullable).")
+        if kind in ("float", "double"):
+            return pc.fill_null(values, float("nan")).to_numpy(zero_copy_only=False)
+        numbers = pc.fill_null(values, INT_NULL).to_numpy(zero_copy_only=False)
+        if kind == "int":
+            out = (numbers != INT_NULL) & ((numbers < INT32[0]) | (numbers > INT32[1]))
+            if out.any():
+                row = column.first(out)
+                raise column.fail(row, f"'{numbers[row]}' is out of range for int.")
+        return numbers
+    uniques = values.dictionary.to_pylist()
+    indices = values.indices.to_numpy(zero_copy_only=False)
+
+    def fail_at(unique: int, problem: str) -> DataError:
+        return column.fail(column.first(indices == unique), problem)
+
+    for position, text in enumerate(uniques):
+        if text == "":
+            if not field.nullable:
+                raise fail_at(position, "a value is required (the field is not nullable).")
+            uniques[position] = None
+        elif kind == "boolean":
+            if text not in ("true", "false"):
+                raise fail_at(position, f"'{text[:60]}' is not a boolean (use true or false).")
+        elif table.catalog.space(name) is not None and len(text) > MAX_ID_LENGTH:
+            raise fail_at(position, f"the id is longer than {MAX_ID_LENGTH} characters.")
+        elif getattr(field, "categorical", False) and len(text) > MAX_CATEGORICAL_VALUE:
+            if any(len(part) > MAX_CATEGORICAL_VALUE for part in text.split("|")):
+                raise fail_at(position, f"a categorical value is longer than {MAX_CATEGORICAL_VALUE} characters.")
+        elif getattr(field, "textual", False) and len(text) > MAX_TEXTUAL:
+            uniques[position] = text[:MAX_TEXTUAL]  # truncated, as the service does
+    if kind == "boolean":
+        mapping = np.array([-1 if u is None else int(u == "true") for u in uniques], np.int8)
+        return mapping[indices] if len(mapping) else np.empty(0, np.int8)
+    return table.interner(name).encode(uniques, indices)
 
 
 def _map_header(header: list[str], source: str, table: Table) -> dict[str, str]:
