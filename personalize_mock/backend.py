@@ -8,8 +8,9 @@ from typing import Any
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.utilities.tagging_service import TaggingService
 
-from .exceptions import InvalidInputException, not_found
+from .exceptions import not_found
 from .resources.base import Resource, Store
+from .resources.catalogue import CatalogueMixin
 from .resources.datasets import Dataset, DatasetGroup, DatasetsMixin, EventTracker, Schema
 from .resources.events import EventsMixin
 from .resources.jobs import DataDeletionJob, DatasetExportJob, DatasetImportJob, JobsMixin
@@ -17,7 +18,9 @@ from .resources.serving import ServingMixin
 from .resources.tagging import TaggingMixin
 
 
-class PersonalizeBackend(DatasetsMixin, EventsMixin, JobsMixin, TaggingMixin, ServingMixin, BaseBackend):
+class PersonalizeBackend(
+    DatasetsMixin, EventsMixin, JobsMixin, TaggingMixin, ServingMixin, CatalogueMixin, BaseBackend
+):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         # All state lives here so moto's reset (which re-runs __init__) clears it, lock included.
@@ -59,7 +62,7 @@ class PersonalizeBackend(DatasetsMixin, EventsMixin, JobsMixin, TaggingMixin, Se
             raise not_found(arn)
         store = self.stores.get(arn[len(prefix):].split("/", 1)[0])
         if store is None:
-            raise InvalidInputException(f"Resource {arn} is not of a type Amazon Personalize tags.")
+            raise not_found(arn)
         return store.get(arn)
 
     def group_children(self, dataset_group_arn: str) -> list[Resource]:

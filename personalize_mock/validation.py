@@ -1,8 +1,7 @@
-"""Input constraints that botocore leaves to the service: max lengths and sizes, maximum
-values, patterns and enums, checked against botocore's own model of each operation.
+"""Input constraints: min and max lengths, sizes and values, patterns and enums, checked against botocore's own model of each operation.
 
-botocore's client only checks required members, types and minimums; the real service
-answers the rest with a "validation error detected" ``InvalidInputException``.
+botocore's client checks required members, types and minimums, but any SDK (or a client
+with validation turned off) may skip them; the service answers them all with a "validation error detected" ``InvalidInputException``.
 """
 
 from __future__ import annotations
@@ -43,6 +42,10 @@ def _check(shape: Shape, value: Any, where: str, errors: list[str]) -> None:
             if isinstance(value, dict) and name in value:
                 _check(member, value[name], f"{where}.{name}" if where else name, errors)
         return
+    if kind in ("string", "list", "map") and "min" in meta and len(value) < meta["min"]:
+        fail(f"Member must have length greater than or equal to {meta['min']}")
+    if kind in ("integer", "long", "double", "float") and "min" in meta and value < meta["min"]:
+        fail(f"Member must have value greater than or equal to {meta['min']}")
     if kind in ("string", "list", "map") and "max" in meta and len(value) > meta["max"]:
         fail(f"Member must have length less than or equal to {meta['max']}")
     if kind in ("integer", "long", "double", "float") and "max" in meta and value > meta["max"]:

@@ -22,6 +22,7 @@ MAX_SCHEMAS = 500
 
 class Schema(Resource):
     kind = "schema"
+    status = states.ACTIVE  # type: ignore[assignment]  # schemas have no lifecycle
 
     def __init__(self, arn: str, name: str, schema: str, domain: str | None, fields: list[Field]) -> None:
         super().__init__(arn, name)
@@ -247,8 +248,6 @@ class DatasetsMixin:
 
     @paginated("datasets")
     def list_datasets(self, dataset_group_arn: str | None = None) -> list[Dataset]:
-        if dataset_group_arn:
-            self.dataset_groups.get(dataset_group_arn)
         return self.datasets.listed(lambda d: dataset_group_arn in (None, d.dataset_group_arn))
 
     def update_dataset(self, dataset_arn: str, schema_arn: str) -> dict[str, Any]:
@@ -291,8 +290,6 @@ class DatasetsMixin:
 
     @paginated("eventTrackers")
     def list_event_trackers(self, dataset_group_arn: str | None = None) -> list[EventTracker]:
-        if dataset_group_arn:
-            self.dataset_groups.get(dataset_group_arn)
         return self.event_trackers.listed(lambda t: dataset_group_arn in (None, t.dataset_group_arn))
 
     def delete_event_tracker(self, event_tracker_arn: str) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..exceptions import InvalidInputException
 
+AVRO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 PRIMITIVES = {"string", "int", "long", "float", "double", "boolean", "null"}
 NUMERIC = {"int", "long", "float", "double"}
 
@@ -112,6 +113,11 @@ def _field(raw: Any) -> Field:
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
         raise _invalid("every field must be an object with a string \"name\".")
     name, avro_type = raw["name"], raw.get("type")
+    if not AVRO_NAME.fullmatch(name):
+        raise _invalid(
+            f"field name {name!r} is not a valid Avro name (letters, digits and underscores, "
+            "not starting with a digit)."
+        )
     members = avro_type if isinstance(avro_type, list) else [avro_type]
     if any(not isinstance(m, str) or m not in PRIMITIVES for m in members):
         raise _invalid(
