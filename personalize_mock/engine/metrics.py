@@ -1,0 +1,482 @@
+"""Amazon Personalize's offline metrics (``GetSolutionMetrics``, ``DescribeRecommender``).
+
+Pure numpy. Everything works on the int32 code spaces of :mod:`personalize_mock.engine.tables`
+(user, item and action codes; timestamps int64).
+
+Splits (fact sheet §8):
+
+- :func:`holdout_split` — every recipe type except USER_SEGMENTATION: 10 % of users are held
+  out; the oldest 90 % of a held-out user's interactions are training data *and* the history
+  fed to the model at evaluation time, the newest 10 % are the ground truth.
+- :func:`segmentation_split` — USER_SEGMENTATION: every user keeps 80 % of their interactions
+  for training and 20 % for testing.
+
+Metrics:
+
+- :func:`ranking_metrics` — the eight keys of USER_PERSONALIZATION, POPULAR_ITEMS,
+  PERSONALIZED_RANKING, RELATED_ITEMS and domain recommenders (:data:`RANKING_KEYS`).
+- :func:`segmentation_metrics` — ``coverage``, ``hits_at_1_percent``, ``recall_at_1_percent``.
+- :func:`action_metrics` — Next-Best-Action; its key names are **not documented** anywhere
+  (see :data:`ACTION_KEYS`).
+- :func:`evaluate` / :func:`evaluate_segments` — run a model callable over a split.
+
+Every function is deterministic; splits draw from ``np.random.default_rng(seed)`` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
+
+import numpy as np
+
+__all__ = [
+    "ACTION_KEYS",
+    "RANKING_KEYS",
+    "SEGMENTATION_KEYS",
+    "Split",
+    "action_metrics",
+    "evaluate",
+    "evaluate_segments",
+    "holdout_split",
+    "ranking_metrics",
+    "segment_size",
+    "segmentation_metrics",
+    "segmentation_split",
+    "users_by_item",
+]
+
+MAX_K = 25
+RANKING_KEYS = (
+    "coverage",
+    "mean_reciprocal_rank_at_25",
+    "normalized_discounted_cumulative_gain_at_5",
+    "normalized_discounted_cumulative_gain_at_10",
+    "normalized_discounted_cumulative_gain_at_25",
+    "precision_at_5",
+    "precision_at_10",
+    "precision_at_25",
+)
+SEGMENTATION_KEYS = ("coverage", "hits_at_1_percent", "recall_at_1_percent")
+# (?) The real key names for Next-Best-Action are not shown in any source (fact sheet §14).
+ACTION_KEYS = ("coverage", "precision", "recall", "auc")
+
+# DCG weight of 1-based position p: 1/log(1+p). Any log base cancels in NDCG; log2 is used.
+_DCG_WEIGHTS = 1.0 / np.log2(np.arange(2, MAX_K + 2, dtype=np.float64))
+_IDEAL_DCG = np.cumsum(_DCG_WEIGHTS)  # _IDEAL_DCG[n-1] = DCG of n hits at the top
+_EMPTY = np.empty(0, np.int64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Splits
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Split:
+    """A train/test split of an interactions table (rows in table order).
+
+    ``train``      bool mask over the interactions: the rows a model may be trained on.
+    ``test_users`` sorted codes of the users whose held-out rows form the ground truth.
+    ``truth``      test user -> distinct item codes of their held-out (newest) interactions, in
+                   order of first held-out occurrence.
+    ``history``    test user -> item codes of their training interactions, oldest first
+                   (what the model is given as the user's history at evaluation time).
+    ``n_items``    distinct item codes in the interactions (fallback catalogue size).
+    """
+
+    train: np.ndarray
+    test_users: np.ndarray
+    truth: dict[int, np.ndarray]
+    history: dict[int, np.ndarray] = field(default_factory=dict)
+    n_items: int = 0
+
+
+def holdout_split(
+    users: np.ndarray,
+    items: np.ndarray,
+    timestamps: np.ndarray,
+    seed: int,
+    holdout_users: float = 0.1,
+    truth_fraction: float = 0.1,
+) -> Split:
+    """The split used for every recipe type except USER_SEGMENTATION.
+
+    Users with at least 2 interactions (and a non-negative code) are eligible; a share
+    ``holdout_users`` of *all* distinct users (rounded half up, at least 1 when any user is
+    eligible and the share is positive, at most the eligible count) is drawn from the eligible
+    ones with ``np.random.default_rng(seed)``. For each held-out user with n interactions, ordered
+    by timestamp (ties: original row order), the newest ``clip(floor(truth_fraction * n), 1, n-1)``
+    are the truth and are excluded from ``train``; everything else is training data.
+    """
+    users, items, timestamps = _columns(users, items, timestamps)
+    groups = _Groups(users, timestamps)
+    eligible = groups.eligible()
+    n_users = int(np.count_nonzero(groups.codes >= 0))
+    n_test = 0
+    if eligible.size and holdout_users > 0:
+        n_test = min(eligible.size, max(1, int(np.floor(holdout_users * n_users + 0.5))))
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(rng.choice(eligible, size=n_test, replace=False)) if n_test else eligible[:0]
+    return groups.split(items, chosen, truth_fraction)
+
+
+def segmentation_split(
+    users: np.ndarray,
+    items: np.ndarray,
+    timestamps: np.ndarray,
+    seed: int = 0,
+    test_fraction: float = 0.2,
+) -> Split:
+    """The USER_SEGMENTATION split: per user, 80 % of interactions train / 20 % test.
+
+    Every user with at least 2 interactions contributes their newest
+    ``clip(floor(test_fraction * n), 1, n-1)`` interactions (timestamp order, ties by row order)
+    to the test set; users with fewer interactions are entirely training data. Which 20 % the
+    service holds out is not documented (?): the newest are used, as in :func:`holdout_split`,
+    so the result does not depend on ``seed`` (accepted for symmetry).
+
+    ``truth`` maps users to items; :func:`users_by_item` turns it into the item -> users ground
+    truth that :func:`segmentation_metrics` takes.
+    """
+    del seed
+    users, items, timestamps = _columns(users, items, timestamps)
+    groups = _Groups(users, timestamps)
+    return groups.split(items, groups.eligible(), test_fraction)
+
+
+def users_by_item(truth: Mapping[int, np.ndarray]) -> dict[int, np.ndarray]:
+    """Invert user -> items ground truth into item -> sorted distinct user codes."""
+    if not truth:
+        return {}
+    item_col, lengths = _flatten(list(truth.values()))
+    user_col = np.repeat(np.fromiter(truth.keys(), np.int64, count=len(truth)), lengths)
+    known = (item_col >= 0) & (user_col >= 0)
+    if not known.any():
+        return {}
+    stride = int(user_col.max()) + 1
+    pairs = _sorted_unique(item_col[known] * stride + user_col[known])
+    item_of, user_of = np.divmod(pairs, stride)
+    uniq, start = np.unique(item_of, return_index=True)
+    return {int(i): u for i, u in zip(uniq, np.split(user_of, start[1:]))}
+
+
+def _columns(users, items, timestamps) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    users = np.asarray(users)
+    items = np.asarray(items)
+    timestamps = np.asarray(timestamps)
+    if not (len(users) == len(items) == len(timestamps)):
+        raise ValueError("users, items and timestamps differ in length")
+    return users, items, timestamps
+
+
+class _Groups:
+    """Interactions grouped by user, each group in (timestamp, row) order."""
+
+    def __init__(self, users: np.ndarray, timestamps: np.ndarray) -> None:
+        self.length = len(users)
+        self.order = np.lexsort((timestamps, users))  # lexsort is stable: ties keep row order
+        self.codes, self.start, self.counts = np.unique(
+            users[self.order], return_index=True, return_counts=True
+        )
+
+    def eligible(self) -> np.ndarray:
+        return self.codes[(self.counts >= 2) & (self.codes >= 0)]
+
+    def split(self, items: np.ndarray, chosen: np.ndarray, fraction: float) -> Split:
+        """Hold out the newest ``fraction`` of each chosen user's interactions."""
+        sorted_items = items[self.order]
+        held = np.isin(self.codes, chosen)
+        counts = self.counts
+        n_truth = np.clip(np.floor(fraction * counts + 1e-9).astype(np.int64), 1, counts - 1)
+        n_truth = np.where(held, n_truth, 0)
+        position = np.arange(self.length) - np.repeat(self.start, counts)
+        is_truth = position >= np.repeat(counts - n_truth, counts)
+        train = np.ones(self.length, bool)
+        train[self.order[is_truth]] = False
+
+        # Held-out rows in (user, time) order; a repeated item keeps its first occurrence only.
+        truth_group = np.repeat(np.arange(self.codes.size), n_truth)
+        truth_items = sorted_items[is_truth]
+        stride = int(items.max(initial=0)) + 2
+        _, first = np.unique(truth_group * stride + (truth_items + 1), return_index=True)
+        first.sort()
+        kept_items = truth_items[first]
+        kept_counts = np.bincount(truth_group[first], minlength=self.codes.size)
+        kept_start = np.cumsum(kept_counts) - kept_counts
+
+        truth: dict[int, np.ndarray] = {}
+        history: dict[int, np.ndarray] = {}
+        for g in np.flatnonzero(held):
+            user, start = int(self.codes[g]), int(self.start[g])
+            history[user] = sorted_items[start : start + int(counts[g] - n_truth[g])]
+            truth[user] = kept_items[kept_start[g] : kept_start[g] + kept_counts[g]]
+        known = items[items >= 0]
+        n_items = int(np.count_nonzero(np.bincount(known))) if known.size else 0
+        return Split(train, np.asarray(chosen), truth, history, n_items)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ranking metrics
+# ---------------------------------------------------------------------------------------------
+def ranking_metrics(
+    recommended: Mapping[int, Sequence[int]],
+    truth: Mapping[int, np.ndarray],
+    catalogue_size: int,
+) -> dict[str, float]:
+    """The eight standard offline metrics, averaged over the test users.
+
+    The test users are the keys of ``truth`` with a non-empty truth set; a test user missing
+    from ``recommended`` (or with an empty list) scores 0 everywhere. Only the first 25
+    recommendations of a user count; negative codes are ignored, and a repeated item counts
+    only at its first position.
+
+    - relevant: the item is in the user's truth set;
+    - ``precision_at_K`` = relevant in top K / K;
+    - ``normalized_discounted_cumulative_gain_at_K`` = sum over relevant positions p <= K of
+      1/log(1+p), divided by the ideal DCG of min(K, |truth|) hits at the top (so hits at ranks
+      2 and 5 with two truth items give (1/log 3 + 1/log 6)/(1/log 2 + 1/log 3) = 0.6241);
+    - ``mean_reciprocal_rank_at_25`` = 1/rank of the first relevant item in the top 25, else 0;
+    - ``coverage`` = distinct items recommended to the test users (top 25) / ``catalogue_size``.
+    """
+    users = [u for u, t in truth.items() if len(t)]
+    if not users:
+        return dict.fromkeys(RANKING_KEYS, 0.0)
+    recs = _pad([recommended.get(u, _EMPTY) for u in users], MAX_K)
+    relevant, n_truth = _relevance(recs, [truth[u] for u in users])
+
+    out: dict[str, float] = {}
+    valid = recs[recs >= 0]
+    distinct = np.count_nonzero(np.bincount(valid)) if valid.size else 0
+    out["coverage"] = distinct / catalogue_size if catalogue_size > 0 else 0.0
+
+    any_hit = relevant.any(axis=1)
+    first = np.argmax(relevant, axis=1)
+    out["mean_reciprocal_rank_at_25"] = float(np.mean(np.where(any_hit, 1.0 / (first + 1), 0.0)))
+
+    gains = relevant * _DCG_WEIGHTS
+    for k in (5, 10, 25):
+        dcg = gains[:, :k].sum(axis=1)
+        ideal = _IDEAL_DCG[np.clip(n_truth, 1, k) - 1]  # dcg is 0 when n_truth is 0
+        out[f"normalized_discounted_cumulative_gain_at_{k}"] = float(np.mean(dcg / ideal))
+    for k in (5, 10, 25):
+        out[f"precision_at_{k}"] = float(np.mean(relevant[:, :k].sum(axis=1) / k))
+    return {key: out[key] for key in RANKING_KEYS}
+
+
+def _flatten(
+    lists: Sequence[Sequence[int]], width: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenation (int64) of the first ``width`` entries of each list, and their lengths."""
+    heads = list(lists)
+    lengths = np.fromiter(map(len, heads), np.int64, count=len(heads))
+    if width is not None and lengths.size and lengths.max() > width:
+        heads = [values[:width] for values in heads]
+        lengths = np.minimum(lengths, width)
+    if not heads:
+        return np.empty(0, np.int64), lengths
+    if set(map(type, heads)) == {np.ndarray}:
+        flat = np.concatenate(heads).astype(np.int64, copy=False)  # 1-D arrays
+    else:  # Python sequences: one pass, no per-list array
+        flat = np.fromiter(chain.from_iterable(heads), np.int64, count=int(lengths.sum()))
+    return flat, lengths
+
+
+def _pad(lists: Sequence[Sequence[int]], width: int) -> np.ndarray:
+    """(len(lists), width) int64 matrix of the first ``width`` entries of each list, -1 padded."""
+    flat, lengths = _flatten(lists, width)
+    if flat.size == len(lengths) * width:  # every list is full: no padding
+        return flat.reshape(len(lengths), width)
+    out = np.full((len(lengths), width), -1, np.int64)
+    if flat.size:
+        rows = np.repeat(np.arange(len(lengths)), lengths)
+        offsets = np.cumsum(lengths) - lengths
+        out[rows, np.arange(flat.size) - np.repeat(offsets, lengths)] = flat
+    return out
+
+
+def _relevance(recs: np.ndarray, truths: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean hit matrix for ``recs`` (first occurrences only) and distinct truth sizes.
+
+    Works on keys ``row * stride + code``: each row's recommendations are sorted (stably, so
+    the first of equal codes is its earliest position), which makes the keys globally sorted
+    and the lookup into the sorted truth keys a cache-friendly ``searchsorted``.
+    """
+    n, width = recs.shape
+    truth_items, lengths = _flatten(truths)
+    truth_rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    known = truth_items >= 0
+    truth_rows, truth_items = truth_rows[known], truth_items[known]
+    stride = int(max(recs.max(initial=0), truth_items.max(initial=0))) + 2
+    truth_keys = _sorted_unique(truth_rows * stride + truth_items)
+    n_truth = np.bincount(truth_keys // stride, minlength=n)  # distinct truth items per row
+    if not truth_keys.size:
+        return np.zeros(recs.shape, bool), n_truth
+
+    sentinel = stride - 1  # larger than every code, so never relevant; pads sort last
+    masked = np.where(recs >= 0, recs, sentinel)
+    order = np.argsort(masked, axis=1, kind="stable")
+    ordered = np.take_along_axis(masked, order, axis=1)
+    keys = (np.arange(n, dtype=np.int64)[:, None] * stride + ordered).ravel()
+    at = np.minimum(np.searchsorted(truth_keys, keys), truth_keys.size - 1)
+    hit = (truth_keys[at] == keys).reshape(n, width)
+    hit[:, 1:] &= ordered[:, 1:] != ordered[:, :-1]  # a repeated item counts once
+    relevant = np.empty_like(hit)
+    np.put_along_axis(relevant, order, hit, axis=1)
+    return relevant, n_truth
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` for a 1-D int array, by sort (faster than numpy 2's hash-based unique here)."""
+    ordered = np.sort(values)
+    if ordered.size < 2:
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+
+
+# ---------------------------------------------------------------------------------------------
+# USER_SEGMENTATION metrics
+# ---------------------------------------------------------------------------------------------
+def segment_size(n_users: int) -> int:
+    """K for the segmentation metrics: the top 1 % of users (rounded up, at least 1)."""
+    return max(1, int(np.ceil(n_users / 100)))
+
+
+def segmentation_metrics(
+    segments: Mapping[int, Sequence[int]],
+    truth: Mapping[int, np.ndarray],
+    n_users: int,
+) -> dict[str, float]:
+    """Metrics of a USER_SEGMENTATION model.
+
+    ``segments``: item code -> user codes ranked by descending affinity (what a batch segment
+    job returns for that item); ``truth``: item code -> users who interacted with the item in
+    the test set (see :func:`users_by_item`); ``n_users``: users in the dataset group.
+    Averaged over the items of ``truth`` with a non-empty truth set, with K = :func:`segment_size`:
+
+    - ``hits_at_1_percent``: number of true users among the top K (a count, can exceed 1);
+    - ``recall_at_1_percent``: that number / the item's number of true users;
+    - ``coverage``: distinct users in any top K / ``n_users``.
+    """
+    queries = [i for i, t in truth.items() if len(t)]
+    if not queries:
+        return dict.fromkeys(SEGMENTATION_KEYS, 0.0)
+    k = segment_size(n_users)
+    ranked = _pad([segments.get(i, _EMPTY) for i in queries], k)
+    relevant, n_truth = _relevance(ranked, [truth[i] for i in queries])
+    hits = relevant.sum(axis=1)
+    valid = ranked[ranked >= 0]
+    distinct = np.count_nonzero(np.bincount(valid)) if valid.size else 0
+    return {
+        "coverage": distinct / n_users if n_users > 0 else 0.0,
+        "hits_at_1_percent": float(np.mean(hits)),
+        "recall_at_1_percent": float(np.mean(hits / np.maximum(n_truth, 1))),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# PERSONALIZED_ACTIONS metrics (key names uncertain)
+# ---------------------------------------------------------------------------------------------
+def action_metrics(
+    recommended: Mapping[int, Sequence[int]],
+    truth: Mapping[int, np.ndarray],
+    n_actions: int,
+    scores: Mapping[int, np.ndarray] | None = None,
+) -> dict[str, float]:
+    """Next-Best-Action metrics; the keys (:data:`ACTION_KEYS`) are a guess (?).
+
+    ``recommended``: test user -> recommended action codes (best first); ``truth``: test user ->
+    actions the user took in the test window; ``scores``: optional test user -> propensity per
+    action code (length ``n_actions``), used for the AUC; without it a recommended action at
+    0-based position p of a list of length L scores (L - p) / L and others 0.
+
+    - ``precision``: per action, users who were recommended it and took it / users it was
+      recommended to, averaged over the actions recommended at least once;
+    - ``recall``: per action, users who took it and were recommended it / users who took it,
+      averaged over the actions taken at least once;
+    - ``auc``: area under the ROC curve of the scores over every (test user, action) pair,
+      label = action taken (ties count one half; 0.5 when only one class is present);
+    - ``coverage``: distinct actions recommended / ``n_actions``.
+    """
+    users = list(truth)
+    if not users or n_actions <= 0:
+        return dict.fromkeys(ACTION_KEYS, 0.0)
+    n = len(users)
+    labels = np.zeros((n, n_actions), bool)
+    shown = np.zeros((n, n_actions), bool)
+    score = np.zeros((n, n_actions), np.float64)
+    for row, user in enumerate(users):
+        taken = np.asarray(truth[user], np.int64)
+        labels[row, taken[(taken >= 0) & (taken < n_actions)]] = True
+        recs = np.asarray(recommended.get(user, ()), np.int64).ravel()
+        keep = (recs >= 0) & (recs < n_actions)
+        shown[row, recs[keep]] = True
+        if scores is not None and user in scores:
+            score[row] = np.asarray(scores[user], np.float64)[:n_actions]
+        elif recs.size:
+            position = np.arange(recs.size)
+            # Reversed assignment: a repeated action keeps the score of its first position.
+            score[row, recs[keep][::-1]] = ((recs.size - position[keep]) / recs.size)[::-1]
+
+    correct = (labels & shown).sum(axis=0)
+    times_shown = shown.sum(axis=0)
+    times_taken = labels.sum(axis=0)
+    precision = correct[times_shown > 0] / times_shown[times_shown > 0]
+    recall = correct[times_taken > 0] / times_taken[times_taken > 0]
+    return {
+        "coverage": float(np.count_nonzero(times_shown)) / n_actions,
+        "precision": float(precision.mean()) if precision.size else 0.0,
+        "recall": float(recall.mean()) if recall.size else 0.0,
+        "auc": _auc(score.ravel(), labels.ravel()),
+    }
+
+
+def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """ROC AUC via the Mann-Whitney rank statistic (average ranks for ties)."""
+    n_pos = int(labels.sum())
+    n_neg = labels.size - n_pos
+    if not n_pos or not n_neg:
+        return 0.5
+    order = np.argsort(scores, kind="stable")
+    sorted_scores = scores[order]
+    _, start, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
+    average_rank = start + (counts + 1) / 2.0  # 1-based mean rank of each tie group
+    ranks = np.empty(scores.size, np.float64)
+    ranks[order] = np.repeat(average_rank, counts)
+    return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+# ---------------------------------------------------------------------------------------------
+# Running a model over a split
+# ---------------------------------------------------------------------------------------------
+def evaluate(
+    recommend: Callable[[int, np.ndarray, int], Sequence[int]],
+    split: Split,
+    k: int = MAX_K,
+    catalogue_size: int | None = None,
+) -> dict[str, float]:
+    """:func:`ranking_metrics` of ``recommend(user_code, history_item_codes, k)`` over a split.
+
+    ``history_item_codes`` is the user's training interactions, oldest first. The recipe-type
+    specifics (ranking an input list, related items of the last history item, popular items)
+    belong in ``recommend``. ``catalogue_size`` defaults to the distinct items of the split's
+    interactions; the service uses distinct items in Interactions + Items.
+    """
+    empty = np.empty(0, np.int32)
+    recommended = {
+        int(u): recommend(int(u), split.history.get(int(u), empty), k) for u in split.test_users
+    }
+    size = split.n_items if catalogue_size is None else catalogue_size
+    return ranking_metrics(recommended, split.truth, size)
+
+
+def evaluate_segments(
+    segment: Callable[[int, int], Sequence[int]],
+    split: Split,
+    n_users: int,
+) -> dict[str, float]:
+    """:func:`segmentation_metrics` of ``segment(item_code, k)`` (top-k user codes) over the
+    items of a :func:`segmentation_split`'s test set, with k = :func:`segment_size` (n_users)."""
+    truth = users_by_item(split.truth)
+    k = segment_size(n_users)
+    segments = {item: segment(item, k) for item in truth}
+    return segmentation_metrics(segments, truth, n_users)
