@@ -16,10 +16,11 @@ from .resources.events import EventsMixin
 from .resources.jobs import DataDeletionJob, DatasetExportJob, DatasetImportJob, JobsMixin
 from .resources.serving import ServingMixin
 from .resources.tagging import TaggingMixin
+from .resources.training import Solution, SolutionVersion, TrainingMixin
 
 
 class PersonalizeBackend(
-    DatasetsMixin, EventsMixin, JobsMixin, TaggingMixin, ServingMixin, CatalogueMixin, BaseBackend
+    DatasetsMixin, EventsMixin, JobsMixin, TrainingMixin, TaggingMixin, ServingMixin, CatalogueMixin, BaseBackend
 ):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
@@ -34,6 +35,8 @@ class PersonalizeBackend(
         self.import_jobs: Store[DatasetImportJob] = Store("Dataset import job", forget)
         self.export_jobs: Store[DatasetExportJob] = Store("Dataset export job", forget)
         self.deletion_jobs: Store[DataDeletionJob] = Store("Data deletion job", forget)
+        self.solutions: Store[Solution] = Store("Solution", forget)
+        self.solution_versions: Store[SolutionVersion] = Store("Solution version", forget)
         # ARN resource type -> store, for lookups by ARN alone (tags).
         self.stores: dict[str, Store[Any]] = {
             "schema": self.schemas,
@@ -43,6 +46,7 @@ class PersonalizeBackend(
             "dataset-import-job": self.import_jobs,
             "dataset-export-job": self.export_jobs,
             "data-deletion-job": self.deletion_jobs,
+            "solution": self.solutions,
         }
 
     @property
@@ -60,7 +64,10 @@ class PersonalizeBackend(
         prefix = f"arn:{self.partition}:personalize:{self.region_name}:{self.account_id}:"
         if not arn.startswith(prefix):
             raise not_found(arn)
-        store = self.stores.get(arn[len(prefix):].split("/", 1)[0])
+        tail = arn[len(prefix):]
+        store = self.stores.get(tail.split("/", 1)[0])
+        if store is self.solutions and tail.count("/") == 2:  # solution/{name}/{version id}
+            store = self.solution_versions
         if store is None:
             raise not_found(arn)
         return store.get(arn)
@@ -69,7 +76,7 @@ class PersonalizeBackend(
         """The resources that keep a dataset group from being deleted."""
         return [
             r
-            for store in (self.datasets, self.event_trackers)
+            for store in (self.datasets, self.event_trackers, self.solutions)
             for r in store
             if r.dataset_group_arn == dataset_group_arn
         ]

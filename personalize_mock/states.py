@@ -32,6 +32,12 @@ DELETE: Table = ((DELETE_PENDING, DELETE_IN_PROGRESS), (DELETE_IN_PROGRESS, GONE
 # Dataset groups document no DELETE IN_PROGRESS state.
 DELETE_PENDING_ONLY: Table = ((DELETE_PENDING, GONE),)
 
+CREATE_STOPPING = "CREATE STOPPING"
+CREATE_STOPPED = "CREATE STOPPED"
+# StopSolutionVersionCreation: from CREATE PENDING straight to stopped, from IN_PROGRESS via STOPPING.
+STOP_PENDING: Table = ((CREATE_PENDING, CREATE_STOPPED),)
+STOP_RUNNING: Table = ((CREATE_STOPPING, CREATE_STOPPED),)
+
 # Data deletion jobs use their own vocabulary.
 PENDING = "PENDING"
 IN_PROGRESS = "IN_PROGRESS"
@@ -50,6 +56,8 @@ KINDS: dict[str, tuple[str, ...]] = {
     "dataset-import-job": ("create",),
     "dataset-export-job": ("create",),
     "data-deletion-job": ("create",),
+    "solution": ("create", "update", "delete"),
+    "solution-version": ("create", "stop"),
 }
 
 
