@@ -62,7 +62,7 @@ class S3:
         and folder markers are skipped."""
         location = Location.parse(path)
         bucket = self._bucket(location)
-        exact = bucket.keys.get(location.key) if location.key else None
+        exact = bucket.keys.get(location.key) if location.key and not location.key.endswith("/") else None
         if exact is not None and getattr(exact, "value", None) is not None:
             return [(location.url(), exact.value)]
         found = []

@@ -7,6 +7,8 @@ Nothing is stored: the caller appends the batch only when every file of a job pa
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .tables import INT_NULL, Batch, Table
@@ -15,6 +17,7 @@ MAX_ID_LENGTH = 256
 MAX_CATEGORICAL_VALUE = 1000
 MAX_TEXTUAL = 20_000
 INTEGER = r"^[+-]?[0-9]+$"
+HEX = re.compile(rb"(?:^|[,\n])[+-]?0[xX]")
 DECIMAL = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 INT32 = (-(2**31), 2**31 - 1)
 
@@ -84,15 +87,36 @@ def parse_csv(data: bytes, source: str, table: Table) -> tuple[Batch, int]:
     except pa.ArrowInvalid as error:
         if "conversion error" not in str(error):
             raise DataError(f"{source}: the file is not valid CSV: {error}") from None
-        text = _read(data, {name: pa.string() for name in header}, source)
-        for csv_name, field in columns.items():  # raises the precise DataError
-            _convert(_Column(source, field, text.column(csv_name)), table, field)
-        raise DataError(f"{source}: {error}") from None
+        return _text_path(data, header, columns, source, table)
+    kinds = {table.by_name[field].type for field in columns.values()}
+    if kinds & {"int", "long"} and (b"0x" in data or b"0X" in data) and HEX.search(data):
+        return _text_path(data, header, columns, source, table)  # pyarrow reads 0x10 as 16
     batch = {
         field: _typed(_Column(source, field, parsed.column(csv_name)), table, field)
         for csv_name, field in columns.items()
     }
+    floats = [f for f in columns.values() if table.by_name[f].type in ("float", "double")]
+    if any(np.isinf(batch[f]).any() or (np.isnan(batch[f]).sum() > parsed.column(_csv(columns, f)).null_count)
+           for f in floats):
+        return _text_path(data, header, columns, source, table)  # pyarrow accepts nan / inf
     return batch, parsed.num_rows
+
+
+def _csv(columns: dict[str, str], field: str) -> str:
+    return next(name for name, mapped in columns.items() if mapped == field)
+
+
+def _text_path(data: bytes, header: list[str], columns: dict[str, str], source: str,
+               table: Table) -> tuple[Batch, int]:
+    """Every column read as text and checked by this module's own rules (slower; exact rows)."""
+    import pyarrow as pa
+
+    text = _read(data, {name: pa.string() for name in header}, source)
+    batch = {
+        field: _convert(_Column(source, field, text.column(csv_name)), table, field)
+        for csv_name, field in columns.items()
+    }
+    return batch, text.num_rows
 
 
 def _arrow_type(kind: str):  # type: ignore[no-untyped-def]
@@ -119,6 +143,9 @@ def _typed(column: _Column, table: Table, name: str) -> np.ndarray:
         if kind in ("float", "double"):
             return pc.fill_null(values, float("nan")).to_numpy(zero_copy_only=False)
         numbers = pc.fill_null(values, INT_NULL).to_numpy(zero_copy_only=False)
+        if (numbers == INT_NULL).sum() > values.null_count:
+            row = column.first((numbers == INT_NULL) & ~values.is_null().to_numpy(zero_copy_only=False))
+            raise column.fail(row, f"'{numbers[row]}' is out of range for {kind} (its minimum is reserved).")
         if kind == "int":
             out = (numbers != INT_NULL) & ((numbers < INT32[0]) | (numbers > INT32[1]))
             if out.any():
@@ -199,12 +226,18 @@ def _convert(column: _Column, table: Table, name: str) -> np.ndarray:
     if not valid.all():
         row = column.first(~valid)
         raise column.fail(row, f"'{_cell(values, row)}' is not a valid {kind}.")
-    nulled = pc.if_else(pc.equal(values, ""), None, values)
+    nulled = pc.if_else(pc.equal(values, ""), None, pc.utf8_ltrim(values, "+"))
     if kind in ("int", "long"):
         try:
             numbers = pc.fill_null(pc.cast(nulled, "int64"), INT_NULL).to_numpy()
         except Exception:  # pyarrow.ArrowInvalid: out of the int64 range
-            raise column.fail(0, f"a value is out of range for {kind}.") from None
+            texts = values.to_pylist()
+            row = next(i for i, t in enumerate(texts) if t and not -(2**63) <= int(t) < 2**63)
+            raise column.fail(row, f"'{_cell(values, row)}' is out of range for {kind}.") from None
+        reserved = ~empty & (numbers == INT_NULL)
+        if reserved.any():
+            row = column.first(reserved)
+            raise column.fail(row, f"'{_cell(values, row)}' is out of range for {kind} (its minimum is reserved).")
         if kind == "int":
             out = ~empty & ((numbers < INT32[0]) | (numbers > INT32[1]))
             if out.any():

@@ -155,7 +155,10 @@ class Table:
             return None if raw == INT_NULL else int(raw)
         if field.type == "boolean":
             return None if raw < 0 else bool(raw)
-        return None if np.isnan(raw) else float(raw)
+        if np.isnan(raw):
+            return None
+        # float32 cells read back as the decimal they were written as (0.1, not 0.10000000149)
+        return float(str(raw)) if self.dtypes[name] == np.float32 else float(raw)
 
     def rows(self, origins: Iterable[int] = (ORIGIN_BULK, ORIGIN_PUT)) -> Iterator[dict[str, Any]]:
         """Rows in insertion order as ``{field: value}``, of the given origins."""
@@ -197,6 +200,8 @@ class Table:
         return {name: np.concatenate([b[name] for b in full]) for name in self.dtypes}
 
     def _normalise(self, batch: Batch) -> tuple[Batch, int]:
+        if not batch:
+            return {name: self.empty_column(name, 0) for name in self.dtypes}, 0
         lengths = {len(v) for v in batch.values()}
         if len(lengths) != 1:
             raise ValueError("batch columns differ in length")
@@ -218,7 +223,9 @@ class Table:
         return dropped
 
     def append(self, batch: Batch, origin: int = ORIGIN_BULK) -> None:
-        """Add rows; for a keyed table a record replaces any earlier one with the same id."""
+        """Add rows; for a keyed table a record replaces any earlier one with the same id and
+        the same origin (a bulk record and an events-API record of one id coexist; readers
+        that want one take the newest)."""
         full, length = self._normalise(batch)
         if not length:
             return
@@ -231,7 +238,7 @@ class Table:
                 full = {name: col[order] for name, col in full.items()}
                 keys, length = full[self.key], len(order)
             if self._length:
-                self._keep(~np.isin(self.column(self.key), keys))
+                self._keep(~(np.isin(self.column(self.key), keys) & (self.origin == origin)))
         self._chunks.append(full)
         self._origin_chunks.append(np.full(length, origin, np.uint8))
         self._length += length

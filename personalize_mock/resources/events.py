@@ -16,6 +16,7 @@ from .base import Store
 from .datasets import Dataset, EventTracker
 
 MAX_EVENT_BYTES = 10 * 1024
+MAX_TEXTUAL = 20_000
 # Keys an event's properties may not use: they are fields of the event itself.
 FORBIDDEN_PROPERTIES = {"userid", "sessionid", "eventtype", "timestamp", "recommendationid", "impression"}
 # Columns filled from the request's own members rather than from ``properties``.
@@ -113,12 +114,15 @@ class EventsMixin:
             )
         columns = {f.name for f in dataset.fields}
         records = []
+        seen: set[str] = set()
         for index, event in enumerate(event_list, start=1):
             where = f"eventList.{index}"
             if len(json.dumps(event, default=str)) > MAX_EVENT_BYTES:
                 raise InvalidInputException(f"{where} is larger than the 10 KB an event may take.")
-            if event.get("eventId") and event["eventId"] in dataset.event_ids:
-                continue  # a repeated eventId is not used again
+            if event.get("eventId"):
+                if event["eventId"] in dataset.event_ids or event["eventId"] in seen:
+                    continue  # a repeated eventId is not used again
+                seen.add(event["eventId"])
             record = self._properties(dataset, event.get("properties"), where)
             impression = event.get("impression")
             attribution = (event.get("metricAttribution") or {}).get("eventAttributionSource")
@@ -135,7 +139,7 @@ class EventsMixin:
             record.update({k: v for k, v in given.items() if k in columns and v is not None})
             records.append(self._complete(dataset, record, where))
         self._store(dataset, records)
-        dataset.event_ids.update(e["eventId"] for e in event_list if e.get("eventId"))
+        dataset.event_ids.update(seen)
 
     # ---- PutUsers / PutItems / PutActions ------------------------------------------------
     def _put_records(self, dataset_arn: str, kind: str, id_member: str, id_column: str,
@@ -172,12 +176,15 @@ class EventsMixin:
             raise ResourceInUseException(f"Dataset {dataset.arn} is {dataset.status}; it must be ACTIVE.")
         columns = {f.name for f in dataset.fields}
         records = []
+        seen: set[str] = set()
         for index, entry in enumerate(action_interactions, start=1):
             where = f"actionInteractions.{index}"
             if len(json.dumps(entry, default=str)) > MAX_EVENT_BYTES:
                 raise InvalidInputException(f"{where} is larger than the 10 KB an event may take.")
-            if entry.get("eventId") and entry["eventId"] in dataset.event_ids:
-                continue
+            if entry.get("eventId"):
+                if entry["eventId"] in dataset.event_ids or entry["eventId"] in seen:
+                    continue
+                seen.add(entry["eventId"])
             record = self._properties(dataset, entry.get("properties"), where)
             impression = entry.get("impression")
             given = {
@@ -191,7 +198,7 @@ class EventsMixin:
             record.update({k: v for k, v in given.items() if k in columns and v is not None})
             records.append(self._complete(dataset, record, where))
         self._store(dataset, records)
-        dataset.event_ids.update(e["eventId"] for e in action_interactions if e.get("eventId"))
+        dataset.event_ids.update(seen)
 
 
 _NUMBER = (int, float)
@@ -217,6 +224,8 @@ def _checked(field: Any, value: Any, where: str) -> Any:
             raise InvalidInputException(f"{where} has a categorical value longer than 1000 characters.")
     if kind == "string" and field.name.endswith("_ID") and len(value) > 256:
         raise InvalidInputException(f"{where} is longer than 256 characters.")
+    if kind == "string" and getattr(field, "textual", False):
+        return value[:MAX_TEXTUAL]  # truncated, as bulk imports are
     return float(value) if kind in ("float", "double") else value
 
 

@@ -262,7 +262,14 @@ def export_csv(dataset: Dataset, ingestion_mode: str) -> bytes:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(names)
     seen: set[tuple[Any, ...]] = set()
-    for row in table.rows(origins[ingestion_mode]):
+    rows: Any = table.rows(origins[ingestion_mode])
+    if ingestion_mode == "ALL" and table.key is not None:
+        newest: dict[Any, dict[str, Any]] = {}
+        for row in rows:  # insertion order: a later record of an id is the newer one
+            newest.pop(row[table.key], None)
+            newest[row[table.key]] = row
+        rows = newest.values()
+    for row in rows:
         values = tuple("" if row[n] is None else str(row[n]).lower() if isinstance(row[n], bool) else row[n] for n in names)
         if values not in seen:
             seen.add(values)

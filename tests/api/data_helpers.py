@@ -1,0 +1,161 @@
+"""Shared helpers for the data-job and events API tests: S3 objects, CSV builders, datasets,
+import/export round trips."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from tests.conftest import INTERACTIONS_SCHEMA, ITEMS_SCHEMA, USERS_SCHEMA, avro
+
+ROLE = "arn:aws:iam::123456789012:role/personalize-s3"
+BUCKET = "data-bucket"
+OUT_BUCKET = "out-bucket"
+
+SCHEMAS = {"INTERACTIONS": INTERACTIONS_SCHEMA, "ITEMS": ITEMS_SCHEMA, "USERS": USERS_SCHEMA}
+
+# Interactions with the optional reserved columns, for the events API.
+RICH_INTERACTIONS_SCHEMA = avro(
+    "Interactions",
+    {"name": "USER_ID", "type": "string"},
+    {"name": "ITEM_ID", "type": "string"},
+    {"name": "TIMESTAMP", "type": "long"},
+    {"name": "EVENT_TYPE", "type": "string"},
+    {"name": "EVENT_VALUE", "type": ["null", "float"]},
+    {"name": "IMPRESSION", "type": ["null", "string"]},
+    {"name": "RECOMMENDATION_ID", "type": ["null", "string"]},
+    {"name": "EVENT_ATTRIBUTION_SOURCE", "type": ["null", "string"]},
+    {"name": "DEVICE", "type": ["null", "string"], "categorical": True},
+    {"name": "NUM_RATINGS", "type": ["null", "int"]},
+)
+RICH_ITEMS_SCHEMA = avro(
+    "Items",
+    {"name": "ITEM_ID", "type": "string"},
+    {"name": "GENRES", "type": ["null", "string"], "categorical": True},
+    {"name": "PRICE", "type": ["null", "float"]},
+    {"name": "CREATION_TIMESTAMP", "type": ["null", "long"]},
+    {"name": "IS_NEW", "type": ["null", "boolean"]},
+    {"name": "DESCRIPTION", "type": ["null", "string"], "textual": True},
+)
+RICH_USERS_SCHEMA = avro(
+    "Users",
+    {"name": "USER_ID", "type": "string"},
+    {"name": "MEMBERSHIP", "type": "string", "categorical": True},
+    {"name": "AGE", "type": ["null", "int"]},
+)
+ACTIONS_SCHEMA = avro(
+    "Actions",
+    {"name": "ACTION_ID", "type": "string"},
+    {"name": "VALUE", "type": ["null", "long"]},
+    {"name": "CATEGORY", "type": "string", "categorical": True},
+)
+ACTION_INTERACTIONS_SCHEMA = avro(
+    "ActionInteractions",
+    {"name": "USER_ID", "type": "string"},
+    {"name": "ACTION_ID", "type": "string"},
+    {"name": "TIMESTAMP", "type": "long"},
+    {"name": "EVENT_TYPE", "type": "string"},
+    {"name": "RECOMMENDATION_ID", "type": ["null", "string"]},
+)
+
+
+# ---- S3 ----------------------------------------------------------------------------------
+def make_bucket(s3: Any, name: str = BUCKET) -> str:
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+def put(s3: Any, key: str, text: str | bytes, bucket: str = BUCKET) -> str:
+    """Upload ``text`` and return its s3:// URL."""
+    body = text.encode() if isinstance(text, str) else text
+    s3.put_object(Bucket=bucket, Key=key, Body=body)
+    return f"s3://{bucket}/{key}"
+
+
+def read(s3: Any, bucket: str, key: str) -> str:
+    return s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+
+
+def parse(text: str) -> tuple[list[str], list[list[str]]]:
+    rows = list(csv.reader(io.StringIO(text)))
+    return rows[0], rows[1:]
+
+
+# ---- CSV builders ------------------------------------------------------------------------
+def interactions_csv(n: int, users: int = 50, items: int = 100, start: int = 0,
+                     header: str = "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE") -> str:
+    """``n`` interaction rows: user ``u{i % users}``, item ``i{i % items}``, timestamp
+    ``1700000000 + i`` (i counted from ``start``), event type click."""
+    lines = [header]
+    lines += [
+        f"u{i % users},i{i % items},{1700000000 + i},click" for i in range(start, start + n)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def interaction_rows(n: int, users: int = 50, items: int = 100, start: int = 0) -> list[list[str]]:
+    return [[f"u{i % users}", f"i{i % items}", str(1700000000 + i), "click"] for i in range(start, start + n)]
+
+
+# ---- resources ---------------------------------------------------------------------------
+def wait_status(describe: Any, want: tuple[str, ...] = ("ACTIVE",), attempts: int = 10) -> dict[str, Any]:
+    """Poll ``describe()`` (each call is one tick of manual progression) until its status is
+    one of ``want``; return the last description."""
+    for _ in range(attempts):
+        found = describe()
+        if found["status"] in want:
+            return found
+    raise AssertionError(f"status {found['status']} not in {want} after {attempts} describes")
+
+
+def make_group(p: Any, name: str = "g") -> str:
+    arn = p.create_dataset_group(name=name)["datasetGroupArn"]
+    wait_status(lambda: p.describe_dataset_group(datasetGroupArn=arn)["datasetGroup"])
+    return arn
+
+
+def make_dataset(p: Any, group_arn: str, kind: str, schema: str | None = None, schema_name: str | None = None) -> str:
+    """An ACTIVE dataset of ``kind`` in the group, with its own schema."""
+    group_name = group_arn.rsplit("/", 1)[1]
+    schema_arn = p.create_schema(
+        name=schema_name or f"{group_name}-{kind.lower().replace('_', '-')}", schema=schema or SCHEMAS[kind]
+    )["schemaArn"]
+    arn = p.create_dataset(
+        name=f"{group_name}-{kind.lower()}", schemaArn=schema_arn, datasetGroupArn=group_arn, datasetType=kind
+    )["datasetArn"]
+    wait_status(lambda: p.describe_dataset(datasetArn=arn)["dataset"])
+    return arn
+
+
+def import_job(p: Any, name: str, dataset_arn: str, location: str, mode: str | None = None,
+               wait: bool = True) -> dict[str, Any]:
+    """Create an import job; return its final description (ACTIVE or CREATE FAILED)."""
+    kwargs = {"importMode": mode} if mode else {}
+    arn = p.create_dataset_import_job(
+        jobName=name, datasetArn=dataset_arn, dataSource={"dataLocation": location}, roleArn=ROLE, **kwargs
+    )["datasetImportJobArn"]
+    describe = lambda: p.describe_dataset_import_job(datasetImportJobArn=arn)["datasetImportJob"]
+    return wait_status(describe, ("ACTIVE", "CREATE FAILED")) if wait else describe()
+
+
+_EXPORTS = {"n": 0}
+
+
+def export(api: Any, dataset_arn: str, mode: str | None = "BULK", name: str | None = None,
+           bucket: str = OUT_BUCKET) -> tuple[list[str], list[list[str]]]:
+    """Run an export job into ``bucket`` (created if needed) and return (header, rows)."""
+    p, s3 = api.personalize, api.s3
+    if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+        make_bucket(s3, bucket)
+    _EXPORTS["n"] += 1
+    name = name or f"export-{_EXPORTS['n']}"
+    kwargs = {"ingestionMode": mode} if mode else {}
+    arn = p.create_dataset_export_job(
+        jobName=name, datasetArn=dataset_arn, roleArn=ROLE,
+        jobOutput={"s3DataDestination": {"path": f"s3://{bucket}/exports/"}}, **kwargs,
+    )["datasetExportJobArn"]
+    job = wait_status(lambda: p.describe_dataset_export_job(datasetExportJobArn=arn)["datasetExportJob"],
+                      ("ACTIVE", "CREATE FAILED"))
+    assert job["status"] == "ACTIVE", job.get("failureReason")
+    return parse(read(s3, bucket, f"exports/{name}_part_00000.csv"))
