@@ -95,6 +95,20 @@ ITEMS_SCHEMA = avro(
     {"name": "GENRES", "type": ["null", "string"], "categorical": True},
     {"name": "CREATION_TIMESTAMP", "type": "long"},
 )
+ACTIONS_SCHEMA = avro(
+    "Actions",
+    {"name": "ACTION_ID", "type": "string"},
+    {"name": "VALUE", "type": ["null", "long"]},
+    {"name": "CATEGORY", "type": "string", "categorical": True},
+)
+ACTION_INTERACTIONS_SCHEMA = avro(
+    "ActionInteractions",
+    {"name": "USER_ID", "type": "string"},
+    {"name": "ACTION_ID", "type": "string"},
+    {"name": "TIMESTAMP", "type": "long"},
+    {"name": "EVENT_TYPE", "type": "string"},
+    {"name": "RECOMMENDATION_ID", "type": ["null", "string"]},
+)
 USERS_SCHEMA = avro(
     "Users",
     {"name": "USER_ID", "type": "string"},

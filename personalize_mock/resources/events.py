@@ -112,21 +112,9 @@ class EventsMixin:
             raise InvalidInputException(
                 f"Dataset group {tracker.dataset_group_arn} has no Interactions dataset to record events in."
             )
-        columns = {f.name for f in dataset.fields}
-        records = []
-        seen: set[str] = set()
-        for index, event in enumerate(event_list, start=1):
-            where = f"eventList.{index}"
-            if len(json.dumps(event, default=str)) > MAX_EVENT_BYTES:
-                raise InvalidInputException(f"{where} is larger than the 10 KB an event may take.")
-            if event.get("eventId"):
-                if event["eventId"] in dataset.event_ids or event["eventId"] in seen:
-                    continue  # a repeated eventId is not used again
-                seen.add(event["eventId"])
-            record = self._properties(dataset, event.get("properties"), where)
+        def columns(event: dict[str, Any]) -> dict[str, Any]:
             impression = event.get("impression")
-            attribution = (event.get("metricAttribution") or {}).get("eventAttributionSource")
-            given = {
+            return {
                 "USER_ID": user_id or session_id,
                 "ITEM_ID": event.get("itemId"),
                 "TIMESTAMP": epoch_seconds(event["sentAt"]),
@@ -134,9 +122,29 @@ class EventsMixin:
                 "EVENT_VALUE": event.get("eventValue"),
                 "IMPRESSION": "|".join(impression) if impression else None,
                 "RECOMMENDATION_ID": event.get("recommendationId"),
-                "EVENT_ATTRIBUTION_SOURCE": attribution,
+                "EVENT_ATTRIBUTION_SOURCE": (event.get("metricAttribution") or {}).get("eventAttributionSource"),
             }
-            record.update({k: v for k, v in given.items() if k in columns and v is not None})
+
+        self._record_events(dataset, event_list, "eventList", columns)
+
+    def _record_events(self, dataset: Dataset, events: list[dict[str, Any]], member: str,
+                       columns: Any) -> None:
+        """Store events (PutEvents, PutActionInteractions): size limit, eventIds already seen
+        dropped, ``properties`` and the request's own members (``columns(event)``) checked."""
+        known = {f.name for f in dataset.fields}
+        records = []
+        seen: set[str] = set()
+        for index, event in enumerate(events, start=1):
+            where = f"{member}.{index}"
+            if len(json.dumps(event, default=str)) > MAX_EVENT_BYTES:
+                raise InvalidInputException(f"{where} is larger than the 10 KB an event may take.")
+            event_id = event.get("eventId")
+            if event_id:
+                if event_id in dataset.event_ids or event_id in seen:
+                    continue  # a repeated eventId is not used again
+                seen.add(event_id)
+            record = self._properties(dataset, event.get("properties"), where)
+            record.update({k: v for k, v in columns(event).items() if k in known and v is not None})
             records.append(self._complete(dataset, record, where))
         self._store(dataset, records)
         dataset.event_ids.update(seen)
@@ -174,20 +182,9 @@ class EventsMixin:
             )
         if dataset.status != states.ACTIVE:
             raise ResourceInUseException(f"Dataset {dataset.arn} is {dataset.status}; it must be ACTIVE.")
-        columns = {f.name for f in dataset.fields}
-        records = []
-        seen: set[str] = set()
-        for index, entry in enumerate(action_interactions, start=1):
-            where = f"actionInteractions.{index}"
-            if len(json.dumps(entry, default=str)) > MAX_EVENT_BYTES:
-                raise InvalidInputException(f"{where} is larger than the 10 KB an event may take.")
-            if entry.get("eventId"):
-                if entry["eventId"] in dataset.event_ids or entry["eventId"] in seen:
-                    continue
-                seen.add(entry["eventId"])
-            record = self._properties(dataset, entry.get("properties"), where)
+        def columns(entry: dict[str, Any]) -> dict[str, Any]:
             impression = entry.get("impression")
-            given = {
+            return {
                 "USER_ID": entry.get("userId") or entry["sessionId"],
                 "ACTION_ID": entry["actionId"],
                 "TIMESTAMP": epoch_seconds(entry["timestamp"]),
@@ -195,10 +192,8 @@ class EventsMixin:
                 "IMPRESSION": "|".join(impression) if impression else None,
                 "RECOMMENDATION_ID": entry.get("recommendationId"),
             }
-            record.update({k: v for k, v in given.items() if k in columns and v is not None})
-            records.append(self._complete(dataset, record, where))
-        self._store(dataset, records)
-        dataset.event_ids.update(seen)
+
+        self._record_events(dataset, action_interactions, "actionInteractions", columns)
 
 
 _NUMBER = (int, float)

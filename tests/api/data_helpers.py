@@ -7,7 +7,14 @@ import csv
 import io
 from typing import Any
 
-from tests.conftest import INTERACTIONS_SCHEMA, ITEMS_SCHEMA, USERS_SCHEMA, avro
+from tests.conftest import (  # noqa: F401  (re-exported for the data tests)
+    ACTION_INTERACTIONS_SCHEMA,
+    ACTIONS_SCHEMA,
+    INTERACTIONS_SCHEMA,
+    ITEMS_SCHEMA,
+    USERS_SCHEMA,
+    avro,
+)
 
 ROLE = "arn:aws:iam::123456789012:role/personalize-s3"
 BUCKET = "data-bucket"
@@ -43,20 +50,6 @@ RICH_USERS_SCHEMA = avro(
     {"name": "USER_ID", "type": "string"},
     {"name": "MEMBERSHIP", "type": "string", "categorical": True},
     {"name": "AGE", "type": ["null", "int"]},
-)
-ACTIONS_SCHEMA = avro(
-    "Actions",
-    {"name": "ACTION_ID", "type": "string"},
-    {"name": "VALUE", "type": ["null", "long"]},
-    {"name": "CATEGORY", "type": "string", "categorical": True},
-)
-ACTION_INTERACTIONS_SCHEMA = avro(
-    "ActionInteractions",
-    {"name": "USER_ID", "type": "string"},
-    {"name": "ACTION_ID", "type": "string"},
-    {"name": "TIMESTAMP", "type": "long"},
-    {"name": "EVENT_TYPE", "type": "string"},
-    {"name": "RECOMMENDATION_ID", "type": ["null", "string"]},
 )
 
 

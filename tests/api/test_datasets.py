@@ -5,6 +5,8 @@ import uuid
 import pytest
 
 from tests.conftest import (
+    ACTION_INTERACTIONS_SCHEMA,
+    ACTIONS_SCHEMA,
     INTERACTIONS_SCHEMA,
     ITEMS_SCHEMA,
     USERS_SCHEMA,
@@ -13,19 +15,6 @@ from tests.conftest import (
     error_message,
 )
 
-ACTIONS_SCHEMA = avro(
-    "Actions",
-    {"name": "ACTION_ID", "type": "string"},
-    {"name": "VALUE", "type": ["null", "long"]},
-    {"name": "CATEGORY", "type": "string", "categorical": True},
-)
-ACTION_INTERACTIONS_SCHEMA = avro(
-    "ActionInteractions",
-    {"name": "USER_ID", "type": "string"},
-    {"name": "ACTION_ID", "type": "string"},
-    {"name": "TIMESTAMP", "type": "long"},
-    {"name": "EVENT_TYPE", "type": "string"},
-)
 SCHEMAS = {
     "INTERACTIONS": INTERACTIONS_SCHEMA,
     "ITEMS": ITEMS_SCHEMA,
