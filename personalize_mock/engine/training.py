@@ -131,7 +131,143 @@ def train(family: str, data: TrainingData, seed: int, params: dict[str, str] | N
         raise TrainingError("Create failed. There are no interactions to train on.")
     if family in ("user_personalization", "personalized_ranking"):
         return _train_factors(family, data, seed, params, base)
-    raise TrainingError(f"Create failed. Training for the {family} recipe family is not available yet.")
+    trainer = TRAINERS.get(family)
+    if trainer is None:
+        raise TrainingError(f"Create failed. Training for the {family} recipe family is not available yet.")
+    return trainer(family, data, seed, params)
+
+
+def _number(params: dict[str, str], name: str, default: float) -> float:
+    try:
+        return float(params[name])
+    except (KeyError, ValueError):
+        return default
+
+
+def _list_metrics(data: TrainingData, seed: int, fit: Any, ranked: Any) -> dict[str, float]:
+    """Ranking metrics for a model that ``fit(users, items, stamps)`` builds and
+    ``ranked(model, history, k)`` queries."""
+
+    def fit_recommend(train_mask: np.ndarray) -> Any:
+        model = fit(data.users[train_mask], data.items[train_mask], data.timestamps[train_mask])
+        return lambda user, history, k: ranked(model, history, k)
+
+    return _ranking_metrics(data, seed, fit_recommend)
+
+
+def _train_popular(family: str, data: TrainingData, seed: int, params: dict[str, str]) -> Trained:
+    from .popularity import PopularityModel, TrendingModel, parse_frequency
+
+    if family == "trending":
+        try:
+            frequency = parse_frequency(params.get("trend_discovery_frequency", "2 hours"))
+        except ValueError as error:
+            raise TrainingError(f"Create failed. {error}") from None
+
+        def fit(users: np.ndarray, items: np.ndarray, stamps: np.ndarray) -> Any:
+            return TrendingModel.fit(items, stamps, seed, frequency)
+    else:
+
+        def fit(users: np.ndarray, items: np.ndarray, stamps: np.ndarray) -> Any:
+            return PopularityModel.fit(items, seed, users)
+
+    def ranked(model: Any, history: np.ndarray, k: int) -> np.ndarray:
+        return model.top(k, exclude=history)
+
+    model = fit(data.users, data.items, data.timestamps)
+    return Trained(family, model, None, _list_metrics(data, seed, fit, ranked))
+
+
+def _train_related(family: str, data: TrainingData, seed: int, params: dict[str, str]) -> Trained:
+    from .neighbors import SimilarItemsModel, SimsModel
+
+    if family == "sims":
+        options = {
+            "popularity_discount_factor": _number(params, "popularity_discount_factor", 0.5),
+            "min_cointeraction_count": int(_number(params, "min_cointeraction_count", 3)),
+        }
+        for name in ("min_user_history_length_percentile", "max_user_history_length_percentile",
+                     "min_item_interaction_count_percentile", "max_item_interaction_count_percentile"):
+            if name in params:
+                options[name] = _number(params, name, 0.0)
+
+        def fit(users: np.ndarray, items: np.ndarray, stamps: np.ndarray) -> Any:
+            return SimsModel.fit(users, items, stamps, seed, **options)
+    else:
+        tokens = {code: {f"{column}={value}" for column, values in meta.items() for value in values}
+                  for code, meta in data.item_metadata.items()}
+
+        def fit(users: np.ndarray, items: np.ndarray, stamps: np.ndarray) -> Any:
+            return SimilarItemsModel.fit(users, items, stamps, seed, tokens)
+
+    def ranked(model: Any, history: np.ndarray, k: int) -> np.ndarray:
+        # Offline, a related-items model answers for the user's most recent item.
+        anchor = int(history[-1]) if len(history) else -1
+        return model.related(anchor, k, exclude=history)
+
+    model = fit(data.users, data.items, data.timestamps)
+    return Trained(family, model, None, _list_metrics(data, seed, fit, ranked))
+
+
+def _train_segments(family: str, data: TrainingData, seed: int, params: dict[str, str]) -> Trained:
+    from .metrics import evaluate_segments, segmentation_split
+    from .segments import ItemAffinityModel, ItemAttributeAffinityModel
+
+    def fit(users: np.ndarray, items: np.ndarray, stamps: np.ndarray) -> Any:
+        if family == "item_attribute_affinity":
+            return ItemAttributeAffinityModel.fit(users, items, stamps, seed, data.item_metadata)
+        return ItemAffinityModel.fit(users, items, stamps, seed)
+
+    model = fit(data.users, data.items, data.timestamps)
+    metrics: dict[str, float] = {}
+    split = segmentation_split(data.users, data.items, data.timestamps, seed)
+    if split.truth:
+        part = fit(data.users[split.train], data.items[split.train], data.timestamps[split.train])
+        affinity = part.affinity if family == "item_attribute_affinity" else part
+        metrics = evaluate_segments(
+            lambda item, k: affinity.users_for_item(item, k), split, len(np.unique(data.users))
+        )
+    return Trained(family, model, None, metrics)
+
+
+def _train_actions(family: str, data: TrainingData, seed: int, params: dict[str, str]) -> Trained:
+    from .actions import NextBestActionModel
+    from .metrics import action_metrics
+
+    if data.action_codes is None or not len(data.action_codes):
+        raise TrainingError("Create failed. The Action_Interactions dataset has no data to train on.")
+    period = _number(params, "action_optimization_period", 14.0)
+
+    def fit(mask: np.ndarray) -> Any:
+        return NextBestActionModel.fit(
+            data.action_users[mask], data.action_codes[mask], data.action_timestamps[mask],
+            data.action_event_types[mask] if data.action_event_types is not None else np.full(int(mask.sum()), None),
+            seed, data.actions, data.users, data.items, period,
+        )
+
+    everything = np.ones(len(data.action_codes), bool)
+    model = fit(everything)
+    split = holdout_split(data.action_users, data.action_codes, data.action_timestamps, seed)
+    metrics: dict[str, float] = {}
+    if len(split.test_users):
+        part = fit(split.train)
+        now = float(data.action_timestamps.max())
+        recommended = {int(u): [a for a, _ in part.recommend(int(u), 5, now)] for u in split.test_users}
+        metrics = action_metrics(recommended, split.truth, max(len(data.actions), len(np.unique(data.action_codes))))
+    return Trained(family, model, None, metrics)
+
+
+TRAINERS = {
+    "popularity": _train_popular,
+    "trending": _train_popular,
+    "sims": _train_related,
+    "similar_items": _train_related,
+    # Emulator's approximation: semantic similarity ranks by shared metadata like Similar-Items.
+    "semantic_similarity": _train_related,
+    "item_affinity": _train_segments,
+    "item_attribute_affinity": _train_segments,
+    "next_best_action": _train_actions,
+}
 
 
 def _train_factors(family: str, data: TrainingData, seed: int, params: dict[str, str],

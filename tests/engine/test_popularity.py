@@ -85,7 +85,7 @@ def test_trending_finds_the_item_that_jumps_in_the_last_window():
         5: [0, 0, 0, 3],  # brand new, a little
     }
     items, stamps = events(per_window, 3 * HOUR, T0)
-    model = TrendingModel.fit(items, stamps, seed=0)
+    model = TrendingModel.fit(items, stamps, seed=0, frequency_seconds=3 * HOUR)
     assert model.frequency_seconds == 3 * HOUR and model.window_end == stamps.max()
     assert model.top(1).tolist() == [3]
     # 3: (30 - 2) / (2 + 5) = 4.0; 5: 3 / 5 = 0.6; then the rest by all-time popularity.
@@ -153,6 +153,7 @@ def test_trending_is_deterministic_and_handles_empty_data():
 @pytest.mark.parametrize("text, seconds", [
     ("30 minutes", 1800), ("30 Minutes", 1800), ("30 min", 1800), ("30mins", 1800), ("30m", 1800),
     ("1 hour", 3600), ("1 hours", 3600), ("1h", 3600), ("1 HR", 3600),
+    ("2 hours", 7200), ("2h", 7200),
     ("3 hours", 10800), ("3 hour", 10800), ("3h", 10800), (" 3 Hours ", 10800),
     ("1 day", 86400), ("1 days", 86400), ("1d", 86400), ("1 DAY", 86400),
 ])
@@ -161,7 +162,7 @@ def test_parse_frequency_accepts_the_documented_values(text, seconds):
 
 
 @pytest.mark.parametrize("text", [
-    "2 hours", "45 minutes", "1 week", "hourly", "", "3", "3 hours 30 minutes", "-1 day", "1.5 hours", None, 3,
+    "4 hours", "45 minutes", "1 week", "hourly", "", "3", "3 hours 30 minutes", "-1 day", "1.5 hours", None, 3,
 ])
 def test_parse_frequency_rejects_anything_else(text):
     with pytest.raises(ValueError, match="trend_discovery_frequency.*30 minutes"):
