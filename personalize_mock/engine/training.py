@@ -282,8 +282,13 @@ def _train_factors(family: str, data: TrainingData, seed: int, params: dict[str,
         items = Index.of(np.union1d(matrix.items.codes, base.model.items.codes))
         matrix = Matrix.build(data.users, data.items, items=items)
         model = base.model.with_items(items, matrix.item_counts)
+        model.extra.update(catalogue_items=data.catalogue_items, item_creation=data.item_creation,
+                           newest_interaction=int(data.timestamps.max()))
         return Trained(family, model, matrix, dict(base.metrics))
     model, matrix = _factor_fit(data, seed, factors)
+    # What cold-item exploration needs at serving time: the catalogue and the items' ages.
+    model.extra.update(catalogue_items=data.catalogue_items, item_creation=data.item_creation,
+                       newest_interaction=int(data.timestamps.max()))
 
     def fit_recommend(train_mask: np.ndarray) -> Any:
         part = Matrix.build(data.users[train_mask], data.items[train_mask])

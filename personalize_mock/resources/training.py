@@ -210,11 +210,6 @@ class TrainingMixin:
                 f"Recipe {recipe.arn} is a {recipe.domain} use case: create a recommender for it "
                 "(CreateRecommender), not a solution."
             )
-        if recipe.legacy:
-            raise InvalidInputException(
-                f"Recipe {recipe.arn} is no longer available for new solutions; use "
-                "arn:aws:personalize:::recipe/aws-user-personalization-v2 instead."
-            )
         if group.domain:
             raise InvalidInputException(
                 f"Dataset group {group.arn} is a {group.domain} domain dataset group; custom solutions "

@@ -148,7 +148,6 @@ def test_relaxed_mode_trains_on_tiny_data(api, monkeypatch):
     [
         ({"recipeArn": RECIPE + "nope"}, "ResourceNotFoundException", "nope"),
         ({}, "InvalidInputException", "recipeArn"),
-        ({"recipeArn": RECIPE + "aws-hrnn"}, "InvalidInputException", "no longer available"),
         ({"recipeArn": RECIPE + "aws-ecomm-recommended-for-you"}, "InvalidInputException", "CreateRecommender"),
         ({"recipeArn": RECIPE + "aws-item-attribute-affinity"}, "InvalidInputException", "Items"),
         ({"recipeArn": RECIPE + "aws-sims", "solutionConfig": {"algorithmHyperParameters": {"bogus": "1"}}},
@@ -262,3 +261,68 @@ def test_items_dataset_recipe_trains_when_present(api, group):
     p.create_dataset(name="items", schemaArn=schema, datasetGroupArn=group[0], datasetType="Items")
     arn = create(api, group[0], name="attr", recipe="aws-item-attribute-affinity")
     assert p.describe_solution(solutionArn=arn)["solution"]["status"] == "ACTIVE"
+
+
+RANKING_RECIPES = [
+    "aws-user-personalization-v2", "aws-hrnn", "aws-hrnn-metadata", "aws-personalized-ranking", "aws-personalized-ranking-v2",
+    "aws-popularity-count", "aws-trending-now", "aws-sims", "aws-similar-items",
+]
+
+
+@pytest.mark.parametrize("recipe", RANKING_RECIPES)
+def test_every_interactions_recipe_trains(api, group, recipe):
+    p = api.personalize
+    version = p.create_solution_version(solutionArn=create(api, group[0], name="r", recipe=recipe))["solutionVersionArn"]
+    described = p.describe_solution_version(solutionVersionArn=version)["solutionVersion"]
+    assert described["status"] == "ACTIVE", described.get("failureReason")
+    assert set(p.get_solution_metrics(solutionVersionArn=version)["metrics"]) == METRIC_KEYS
+
+
+def test_segmentation_recipes_report_segment_metrics(api, group):
+    p = api.personalize
+    schema = p.create_schema(name="items", schema=ITEMS_SCHEMA)["schemaArn"]
+    items = p.create_dataset(name="items", schemaArn=schema, datasetGroupArn=group[0], datasetType="Items")["datasetArn"]
+    api.s3.put_object(
+        Bucket="training-data", Key="items.csv",
+        Body="ITEM_ID,GENRES,CREATION_TIMESTAMP\n" + "".join(
+            f"i{n},{'comedy' if n < 30 else 'drama'},1690000000\n" for n in range(60)),
+    )
+    p.create_dataset_import_job(jobName="items", datasetArn=items, dataSource={"dataLocation": "s3://training-data/items.csv"})
+    for recipe in ("aws-item-affinity", "aws-item-attribute-affinity"):
+        version = p.create_solution_version(solutionArn=create(api, group[0], name=recipe, recipe=recipe))["solutionVersionArn"]
+        metrics = p.get_solution_metrics(solutionVersionArn=version)["metrics"]
+        assert set(metrics) == {"coverage", "hits_at_1_percent", "recall_at_1_percent"}
+
+
+def test_next_best_action_trains_on_action_interactions(api, group, monkeypatch):
+    import datetime
+
+    from tests.conftest import ACTION_INTERACTIONS_SCHEMA, ACTIONS_SCHEMA
+
+    p = api.personalize
+    actions = p.create_dataset(
+        name="actions", datasetGroupArn=group[0], datasetType="Actions",
+        schemaArn=p.create_schema(name="actions", schema=ACTIONS_SCHEMA)["schemaArn"],
+    )["datasetArn"]
+    taken = p.create_dataset(
+        name="taken", datasetGroupArn=group[0], datasetType="Action_Interactions",
+        schemaArn=p.create_schema(name="taken", schema=ACTION_INTERACTIONS_SCHEMA)["schemaArn"],
+    )["datasetArn"]
+    api.events.put_actions(datasetArn=actions, actions=[
+        {"actionId": f"a{n}", "properties": f'{{"category": "c{n}", "value": {n}}}'} for n in range(3)
+    ])
+    tracking = p.describe_dataset(datasetArn=taken)["dataset"]["trackingId"]
+    start = datetime.datetime(2026, 1, 1)
+    for batch in range(40):
+        api.events.put_action_interactions(trackingId=tracking, actionInteractions=[
+            {"actionId": f"a{(batch + n) % 3}", "userId": f"u{(batch * 10 + n) % 120}", "sessionId": "s",
+             "timestamp": start + datetime.timedelta(hours=batch * 10 + n),
+             "eventType": "TAKEN" if (batch + n) % 3 == 0 else "NOT_TAKEN"}
+            for n in range(10)
+        ])
+    version = p.create_solution_version(
+        solutionArn=create(api, group[0], name="nba", recipe="aws-next-best-action")
+    )["solutionVersionArn"]
+    described = p.describe_solution_version(solutionVersionArn=version)["solutionVersion"]
+    assert described["status"] == "ACTIVE", described.get("failureReason")
+    assert {"coverage", "precision", "recall", "auc"} <= set(p.get_solution_metrics(solutionVersionArn=version)["metrics"])
