@@ -10,17 +10,21 @@ from moto.utilities.tagging_service import TaggingService
 
 from .exceptions import not_found
 from .resources.base import Resource, Store
+from .resources.campaigns import Campaign, CampaignsMixin
 from .resources.catalogue import CatalogueMixin
 from .resources.datasets import Dataset, DatasetGroup, DatasetsMixin, EventTracker, Schema
 from .resources.events import EventsMixin
+from .resources.filters import Filter, FiltersMixin
 from .resources.jobs import DataDeletionJob, DatasetExportJob, DatasetImportJob, JobsMixin
+from .resources.recommenders import Recommender, RecommendersMixin
 from .resources.serving import ServingMixin
 from .resources.tagging import TaggingMixin
 from .resources.training import Solution, SolutionVersion, TrainingMixin
 
 
 class PersonalizeBackend(
-    DatasetsMixin, EventsMixin, JobsMixin, TrainingMixin, TaggingMixin, ServingMixin, CatalogueMixin, BaseBackend
+    DatasetsMixin, EventsMixin, JobsMixin, TrainingMixin, CampaignsMixin, RecommendersMixin, FiltersMixin,
+    TaggingMixin, ServingMixin, CatalogueMixin, BaseBackend
 ):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
@@ -37,6 +41,9 @@ class PersonalizeBackend(
         self.deletion_jobs: Store[DataDeletionJob] = Store("Data deletion job", forget)
         self.solutions: Store[Solution] = Store("Solution", forget)
         self.solution_versions: Store[SolutionVersion] = Store("Solution version", forget)
+        self.campaigns: Store[Campaign] = Store("Campaign", forget)
+        self.recommenders: Store[Recommender] = Store("Recommender", forget)
+        self.filters: Store[Filter] = Store("Filter", forget)
         # ARN resource type -> store, for lookups by ARN alone (tags).
         self.stores: dict[str, Store[Any]] = {
             "schema": self.schemas,
@@ -47,6 +54,9 @@ class PersonalizeBackend(
             "dataset-export-job": self.export_jobs,
             "data-deletion-job": self.deletion_jobs,
             "solution": self.solutions,
+            "campaign": self.campaigns,
+            "recommender": self.recommenders,
+            "filter": self.filters,
         }
 
     @property
@@ -76,7 +86,8 @@ class PersonalizeBackend(
         """The resources that keep a dataset group from being deleted."""
         return [
             r
-            for store in (self.datasets, self.event_trackers, self.solutions)
+            for store in (self.datasets, self.event_trackers, self.solutions, self.campaigns, self.recommenders,
+                          self.filters)
             for r in store
             if r.dataset_group_arn == dataset_group_arn
         ]

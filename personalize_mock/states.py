@@ -38,6 +38,15 @@ CREATE_STOPPED = "CREATE STOPPED"
 STOP_PENDING: Table = ((CREATE_PENDING, CREATE_STOPPED),)
 STOP_RUNNING: Table = ((CREATE_STOPPING, CREATE_STOPPED),)
 
+# Recommenders: StopRecommender / StartRecommender.
+STOP_PENDING_STATUS = "STOP PENDING"
+STOP_IN_PROGRESS = "STOP IN_PROGRESS"
+INACTIVE = "INACTIVE"
+START_PENDING = "START PENDING"
+START_IN_PROGRESS = "START IN_PROGRESS"
+RECOMMENDER_STOP: Table = ((STOP_PENDING_STATUS, STOP_IN_PROGRESS), (STOP_IN_PROGRESS, INACTIVE))
+RECOMMENDER_START: Table = ((START_PENDING, START_IN_PROGRESS), (START_IN_PROGRESS, ACTIVE))
+
 # Data deletion jobs use their own vocabulary.
 PENDING = "PENDING"
 IN_PROGRESS = "IN_PROGRESS"
@@ -57,7 +66,12 @@ KINDS: dict[str, tuple[str, ...]] = {
     "dataset-export-job": ("create",),
     "data-deletion-job": ("create",),
     "solution": ("create", "update", "delete"),
+    "filter": ("create", "delete"),
     "solution-version": ("create", "stop"),
+    # campaign-update: latestCampaignUpdate's own CREATE lifecycle.
+    "campaign": ("create", "update", "delete"),
+    # recommender-update: latestRecommenderUpdate; stop / start: StopRecommender, StartRecommender.
+    "recommender": ("create", "update", "delete", "stop", "start"),
 }
 
 

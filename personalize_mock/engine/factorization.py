@@ -42,7 +42,8 @@ class FactorModel:
         from sklearn.utils.extmath import randomized_svd  # scikit-learn loads only to train
 
         n_users, n_items = matrix.csr.shape  # type: ignore[attr-defined]
-        k = max(1, min(factors, n_users - 1, n_items - 1))
+        # At most one factor per 8 items: on a tiny catalogue more factors only memorise histories.
+        k = max(1, min(factors, n_users - 1, n_items - 1, max(2, n_items // 8)))
         popularity = matrix.item_counts.astype(np.float64)
         if k < 1 or n_users < 2 or n_items < 2:
             vectors = np.zeros((n_items, 1), np.float32)

@@ -119,6 +119,8 @@ class Table:
         self._chunks: list[Batch] = []
         self._origin_chunks: list[np.ndarray] = []
         self._length = 0
+        self.version = 0  # bumped by every change, so readers can cache derived indexes
+        self._by_key: dict[str, tuple[int, np.ndarray, np.ndarray, np.ndarray]] = {}
 
     # ---- reading -----------------------------------------------------------------------
     def __len__(self) -> int:
@@ -166,6 +168,22 @@ class Table:
         columns = {name: self.column(name)[keep] for name in self.dtypes}
         for index in range(int(keep.sum())):
             yield {name: self.value(name, columns[name][index]) for name in columns}
+
+    def rows_of(self, column: str, code: int) -> np.ndarray:
+        """Row numbers (insertion order) whose ``column`` holds ``code``; the grouping is
+        built once per table version, so repeated lookups (runtime calls) are cheap."""
+        cached = self._by_key.get(column)
+        if cached is None or cached[0] != self.version:
+            values = self.column(column)
+            order = np.argsort(values, kind="stable")
+            keys, starts = np.unique(values[order], return_index=True)
+            cached = (self.version, order, keys, np.append(starts, len(order)))
+            self._by_key[column] = cached
+        _, order, keys, bounds = cached
+        at = int(np.searchsorted(keys, code))
+        if at >= len(keys) or keys[at] != code:
+            return np.empty(0, np.int64)
+        return order[bounds[at]:bounds[at + 1]]
 
     @property
     def nbytes(self) -> int:
@@ -220,6 +238,7 @@ class Table:
             self._chunks = [{name: col[mask] for name, col in self._chunks[0].items()}]
             self._origin_chunks = [self._origin_chunks[0][mask]]
             self._length -= dropped
+            self.version += 1
         return dropped
 
     def append(self, batch: Batch, origin: int = ORIGIN_BULK) -> None:
@@ -242,6 +261,7 @@ class Table:
         self._chunks.append(full)
         self._origin_chunks.append(np.full(length, origin, np.uint8))
         self._length += length
+        self.version += 1
 
     def replace(self, batch: Batch, origin: int = ORIGIN_BULK) -> None:
         """FULL import: drop every row of ``origin``, then append ``batch``."""

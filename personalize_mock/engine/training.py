@@ -38,6 +38,7 @@ class TrainingData:
     action_codes: np.ndarray | None = None
     action_timestamps: np.ndarray | None = None
     action_event_types: np.ndarray | None = None
+    impressions: dict[int, set[int]] = field(default_factory=dict)  # user -> items shown to them
 
     def __len__(self) -> int:
         return len(self.users)
@@ -65,7 +66,7 @@ class TrainingData:
             self.users[keep], self.items[keep], self.timestamps[keep], pick(self.event_types),
             pick(self.event_values), self.catalogue_items, self.item_creation, self.item_metadata,
             self.actions, self.action_users, self.action_codes, self.action_timestamps,
-            self.action_event_types,
+            self.action_event_types, self.impressions,
         )
 
 
@@ -270,6 +271,31 @@ TRAINERS = {
 }
 
 
+def _serving_facts(data: TrainingData) -> dict[str, Any]:
+    """What serving needs beyond the factors: the catalogue and item ages (cold-item
+    exploration) and, per user, the items shown but never chosen (ranked lower)."""
+    order = np.lexsort((data.timestamps, data.items))
+    first = np.flatnonzero(np.r_[True, np.diff(data.items[order]) != 0])
+    first_seen = dict(zip(data.items[order][first].tolist(), data.timestamps[order][first].tolist()))
+    unclicked: dict[int, set[int]] = {}
+    if data.impressions:
+        chosen: dict[int, set[int]] = {}
+        for user, item in zip(data.users.tolist(), data.items.tolist()):
+            if user in data.impressions:
+                chosen.setdefault(user, set()).add(item)
+        for user, shown in data.impressions.items():
+            left = shown - chosen.get(user, set())
+            if left:
+                unclicked[user] = left
+    return {
+        "catalogue_items": data.catalogue_items,
+        "item_creation": data.item_creation,
+        "first_seen": first_seen,
+        "newest_interaction": int(data.timestamps.max()),
+        "impressed_unclicked": unclicked,
+    }
+
+
 def _train_factors(family: str, data: TrainingData, seed: int, params: dict[str, str],
                    base: Trained | None) -> Trained:
     from .factorization import FactorModel
@@ -282,13 +308,10 @@ def _train_factors(family: str, data: TrainingData, seed: int, params: dict[str,
         items = Index.of(np.union1d(matrix.items.codes, base.model.items.codes))
         matrix = Matrix.build(data.users, data.items, items=items)
         model = base.model.with_items(items, matrix.item_counts)
-        model.extra.update(catalogue_items=data.catalogue_items, item_creation=data.item_creation,
-                           newest_interaction=int(data.timestamps.max()))
+        model.extra.update(_serving_facts(data))
         return Trained(family, model, matrix, dict(base.metrics))
     model, matrix = _factor_fit(data, seed, factors)
-    # What cold-item exploration needs at serving time: the catalogue and the items' ages.
-    model.extra.update(catalogue_items=data.catalogue_items, item_creation=data.item_creation,
-                       newest_interaction=int(data.timestamps.max()))
+    model.extra.update(_serving_facts(data))
 
     def fit_recommend(train_mask: np.ndarray) -> Any:
         part = Matrix.build(data.users[train_mask], data.items[train_mask])

@@ -88,6 +88,11 @@ class Dataset(Resource):
         self._table: Any = None
         self.has_bulk_data = False
         self.event_ids: set[str] = set()  # eventIds already recorded (repeats are dropped)
+        # Events recorded through the events API, newest last, with their resolved impressions:
+        # what personalize_mock.inspect shows and what training reads impressions from.
+        from collections import deque
+
+        self.events_log: deque[dict[str, Any]] = deque(maxlen=100_000)
         self.latest_dataset_update: DatasetUpdate | None = None
         # Action interactions are streamed through a tracker the service creates itself.
         self.tracking_id = str(mock_random.uuid4()) if dataset_type == "ACTION_INTERACTIONS" else None

@@ -113,7 +113,7 @@ class EventsMixin:
                 f"Dataset group {tracker.dataset_group_arn} has no Interactions dataset to record events in."
             )
         def columns(event: dict[str, Any]) -> dict[str, Any]:
-            impression = event.get("impression")
+            impression = self._impression(event)
             return {
                 "USER_ID": user_id or session_id,
                 "ITEM_ID": event.get("itemId"),
@@ -126,6 +126,14 @@ class EventsMixin:
             }
 
         self._record_events(dataset, event_list, "eventList", columns)
+
+    def _impression(self, event: dict[str, Any]) -> list[str] | None:
+        """The items shown with an event: its explicit ``impression`` list, else the items of
+        the response its ``recommendationId`` names (the implicit impression)."""
+        if event.get("impression"):
+            return list(event["impression"])
+        remembered = self.recommendations.get(event.get("recommendationId") or "")  # type: ignore[attr-defined]
+        return list(remembered.items) if remembered else None
 
     def _record_events(self, dataset: Dataset, events: list[dict[str, Any]], member: str,
                        columns: Any) -> None:
@@ -144,8 +152,18 @@ class EventsMixin:
                     continue  # a repeated eventId is not used again
                 seen.add(event_id)
             record = self._properties(dataset, event.get("properties"), where)
-            record.update({k: v for k, v in columns(event).items() if k in known and v is not None})
+            given = columns(event)
+            record.update({k: v for k, v in given.items() if k in known and v is not None})
             records.append(self._complete(dataset, record, where))
+            shown = given.get("IMPRESSION")
+            dataset.events_log.append({
+                "userId": given["USER_ID"],
+                "itemId": given.get("ITEM_ID") or given.get("ACTION_ID"),
+                "eventType": given["EVENT_TYPE"],
+                "sentAt": given["TIMESTAMP"],
+                "recommendationId": given.get("RECOMMENDATION_ID"),
+                "impression": shown.split("|") if shown else [],
+            })
         self._store(dataset, records)
         dataset.event_ids.update(seen)
 
@@ -183,7 +201,7 @@ class EventsMixin:
         if dataset.status != states.ACTIVE:
             raise ResourceInUseException(f"Dataset {dataset.arn} is {dataset.status}; it must be ACTIVE.")
         def columns(entry: dict[str, Any]) -> dict[str, Any]:
-            impression = entry.get("impression")
+            impression = self._impression(entry)
             return {
                 "USER_ID": entry.get("userId") or entry["sessionId"],
                 "ACTION_ID": entry["actionId"],

@@ -1,17 +1,488 @@
-"""Campaigns, recommenders and the runtime calls (the serving issue fills this in)."""
+"""The runtime API: GetRecommendations, GetPersonalizedRanking, GetActionRecommendations.
+
+Every answer is computed from the trained model of the campaign's solution version (or the
+recommender) and the user's interactions as they are now — events recorded through
+PutEvents after training count at once (the user's vector is folded in from their history).
+Each response carries a ``recommendationId`` that is remembered with the items it returned,
+so a later PutEvents naming it records those items as the impression.
+"""
 
 from __future__ import annotations
 
+import math
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..exceptions import InvalidInputException, not_found
+import numpy as np
+from moto.moto_api._internal import mock_random
+
+from .. import states
+from ..exceptions import InvalidInputException
+from .catalogue import RecipeInfo
+
+DEFAULT_RESULTS = 25
+MAX_RESULTS = 500
+MAX_RESULTS_WITH_METADATA = 50
+MAX_ACTION_RESULTS = 100
+DEFAULT_ACTION_RESULTS = 5
+MAX_METADATA_COLUMNS = 10
+MAX_CONTEXT_VALUE = 1000
+REMEMBERED_RECOMMENDATIONS = 100_000
+SCORED_FAMILIES = ("user_personalization", "personalized_ranking")
+RELATED_FAMILIES = ("sims", "similar_items", "semantic_similarity")
+POPULAR_FAMILIES = ("popularity", "trending")
+
+
+@dataclass
+class Endpoint:
+    """What serves a request: a campaign's current solution version or a recommender."""
+
+    arn: str
+    recipe: RecipeInfo
+    trained: Any  # engine.training.Trained
+    config: dict[str, Any]
+    dataset_group_arn: str
+    event_type: str | None = None
+    metadata_enabled: bool = False
+
+
+@dataclass
+class Recommendation:
+    """A remembered response: which endpoint answered whom with which items."""
+
+    endpoint_arn: str
+    user_id: str | None
+    items: list[str]
+    created: float = field(default_factory=time.time)
 
 
 class ServingMixin:
-    def get_recommendations(
-        self, campaign_arn: str | None = None, recommender_arn: str | None = None, **_: Any
-    ) -> dict[str, Any]:
+    """Backend operations of the personalize-runtime API. Mixed into PersonalizeBackend."""
+
+    # ---- lookups -------------------------------------------------------------------------
+    @property
+    def recommendations(self) -> OrderedDict[str, Recommendation]:
+        """recommendationId -> what it answered (newest last, bounded)."""
+        if not hasattr(self, "_recommendations"):
+            self._recommendations: OrderedDict[str, Recommendation] = OrderedDict()
+        return self._recommendations
+
+    def _endpoint(self, campaign_arn: str | None, recommender_arn: str | None) -> Endpoint:
         if bool(campaign_arn) == bool(recommender_arn):
             raise InvalidInputException("Specify exactly one of campaignArn and recommenderArn.")
-        # No campaign or recommender can exist yet, so every ARN is unknown.
-        raise not_found(campaign_arn or recommender_arn or "")
+        if campaign_arn:
+            campaign = self.campaigns.get(campaign_arn)  # type: ignore[attr-defined]
+            if campaign.status != states.ACTIVE:
+                raise InvalidInputException(f"Campaign {campaign_arn} is {campaign.status}; it must be ACTIVE.")
+            version = campaign.serving_version
+            config = dict(campaign.serving_config or {})
+            exploration = config.get("itemExplorationConfig")
+            if exploration is None and campaign.recipe.exploration:
+                exploration = campaign.recipe.exploration_defaults
+            config["itemExplorationConfig"] = exploration or {}
+            return Endpoint(
+                campaign.arn, campaign.recipe, version.trained, config, campaign.dataset_group_arn,
+                version.event_type,
+                bool(config.get("enableMetadataWithRecommendations")) or campaign.recipe.name.endswith("-v2"),
+            )
+        recommender = self.recommenders.get(recommender_arn)  # type: ignore[attr-defined]
+        if recommender.status != states.ACTIVE:
+            raise InvalidInputException(
+                f"Recommender {recommender_arn} is {recommender.status}; it must be ACTIVE."
+            )
+        config = dict(recommender.recommender_config or {})
+        config.setdefault("itemExplorationConfig", recommender.recipe.exploration_defaults)
+        return Endpoint(
+            recommender.arn, recommender.recipe, recommender.trained, config,
+            recommender.dataset_group_arn, None, bool(config.get("enableMetadataWithRecommendations")),
+        )
+
+    def _group_dataset(self, dataset_group_arn: str, kind: str) -> Any:  # EventsMixin has it too
+        return next(
+            (d for d in self.datasets if d.dataset_group_arn == dataset_group_arn and d.dataset_type == kind),  # type: ignore[attr-defined]
+            None,
+        )
+
+    def _catalog(self, endpoint: Endpoint) -> Any:
+        return self.dataset_groups.get(endpoint.dataset_group_arn).catalog  # type: ignore[attr-defined]
+
+    def _user_history(self, endpoint: Endpoint, user_code: int | None, event_type: str | None = None) -> np.ndarray:
+        """Item codes of the user's interactions, oldest first (bulk and PutEvents alike)."""
+        dataset = self._group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
+        if dataset is None or user_code is None:
+            return np.empty(0, np.int32)
+        table = dataset.table
+        rows = table.rows_of("USER_ID", user_code)
+        if event_type and "EVENT_TYPE" in table.dtypes and len(rows):
+            wanted = table.strings.find(event_type)
+            rows = rows[table.column("EVENT_TYPE")[rows] == (-2 if wanted is None else wanted)]
+        if len(rows) > 1:
+            rows = rows[np.argsort(table.column("TIMESTAMP")[rows], kind="stable")]
+        return table.column("ITEM_ID")[rows]
+
+    def _remember(self, endpoint: Endpoint, user_id: str | None, items: list[str]) -> str:
+        rid = f"RID-{mock_random.uuid4()}"
+        store = self.recommendations
+        store[rid] = Recommendation(endpoint.arn, user_id, items)
+        while len(store) > REMEMBERED_RECOMMENDATIONS:
+            store.popitem(last=False)
+        return rid
+
+    # ---- GetRecommendations --------------------------------------------------------------
+    def get_recommendations(
+        self,
+        campaign_arn: str | None = None,
+        recommender_arn: str | None = None,
+        item_id: str | None = None,
+        user_id: str | None = None,
+        num_results: int | None = None,
+        context: dict[str, str] | None = None,
+        filter_arn: str | None = None,
+        filter_values: dict[str, str] | None = None,
+        promotions: list[dict[str, Any]] | None = None,
+        metadata_columns: dict[str, list[str]] | None = None,
+    ) -> dict[str, Any]:
+        endpoint = self._endpoint(campaign_arn, recommender_arn)
+        recipe = endpoint.recipe
+        family = recipe.family
+        if family == "personalized_ranking":
+            raise InvalidInputException(
+                f"{recipe.name} is a PERSONALIZED_RANKING recipe: call GetPersonalizedRanking."
+            )
+        if family == "next_best_action":
+            raise InvalidInputException(f"{recipe.name} recommends actions: call GetActionRecommendations.")
+        if recipe.user_id_required and not user_id:
+            raise InvalidInputException(f"userId is required for a {recipe.recipe_type} recipe ({recipe.name}).")
+        if recipe.item_id_required and not item_id:
+            raise InvalidInputException(f"itemId is required for a {recipe.recipe_type} recipe ({recipe.name}).")
+        columns = self._metadata_columns(endpoint, metadata_columns)
+        k = DEFAULT_RESULTS if num_results is None else num_results
+        cap = MAX_RESULTS_WITH_METADATA if columns else MAX_RESULTS
+        if k > cap:
+            raise InvalidInputException(f"numResults must be at most {cap}{' with metadataColumns' if columns else ''}.")
+        self._check_context(context)
+        catalog = self._catalog(endpoint)
+        user_code = catalog.users.find(user_id) if user_id else None
+        item_code = catalog.items.find(item_id) if item_id else None
+        ranking, scores = self._rank_items(endpoint, user_code, item_code, item_id is not None)
+        allowed = self._filter_mask(filter_arn, filter_values, endpoint, ranking, user_code, item_code, "ItemID")
+        exclude = self._auto_exclusions(endpoint, user_code)
+        if exclude is not None:
+            allowed &= ~np.isin(ranking, exclude)
+        if item_code is not None:
+            allowed &= ranking != item_code
+        picked = self._pick(ranking, allowed, k)
+        entries = [(int(ranking[i]), None if scores is None else float(scores[i]), None) for i in picked]
+        entries = self._explore(endpoint, entries, ranking, scores, allowed, user_id, k)
+        promotion = promotions[0] if promotions else None
+        if promotion:
+            entries = self._promote(endpoint, entries, promotion, ranking, scores, user_code, item_code, k)
+        items = self._predicted_items(endpoint, catalog, entries, columns, promotion and promotion.get("name"))
+        rid = self._remember(endpoint, user_id, [p["itemId"] for p in items])
+        return {"itemList": items, "recommendationId": rid}
+
+    def _rank_items(self, endpoint: Endpoint, user_code: int | None, item_code: int | None,
+                    item_given: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """Every item the endpoint knows, best first, with scores when the recipe has them."""
+        trained = endpoint.trained
+        model = trained.model
+        family = endpoint.recipe.family
+        if family in SCORED_FAMILIES:
+            return self._scored_ranking(endpoint, user_code)
+        if family in RELATED_FAMILIES:
+            ranking = model.related(-1 if item_code is None else int(item_code), len(model.items) + 1)
+            return ranking.astype(np.int64), None
+        if family in POPULAR_FAMILIES:
+            return model.top(len(model.codes)).astype(np.int64), None
+        raise InvalidInputException(f"{endpoint.recipe.name} does not serve GetRecommendations.")
+
+    def _scored_ranking(self, endpoint: Endpoint, user_code: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """Softmax of user . item over the whole catalogue (model items plus Items-dataset items
+        the model has not seen, which score as a zero vector), best first."""
+        model = endpoint.trained.model
+        codes = _serving_catalogue(model)
+        history = model.items.positions(self._user_history(endpoint, user_code, endpoint.event_type))
+        history = history[history >= 0]
+        raw = np.zeros(len(codes))
+        raw[: len(model.items)] = model.raw_scores(history)
+        raw += _impression_penalty(model, user_code, codes)
+        popularity = np.zeros(len(codes))
+        popularity[: len(model.items)] = model.item_popularity
+        scores = model.softmax(raw)
+        order = np.lexsort((codes, -popularity, -raw))  # ties: popular first, then code
+        return codes[order], scores[order]
+
+    @staticmethod
+    def _pick(ranking: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
+        return np.flatnonzero(allowed)[:k]
+
+    def _auto_exclusions(self, endpoint: Endpoint, user_code: int | None) -> np.ndarray | None:
+        """Domain use cases drop items the user already bought / watched."""
+        kind = endpoint.recipe.auto_exclude_event_type
+        if not kind or user_code is None:
+            return None
+        return self._user_history(endpoint, user_code, kind)
+
+    # ---- exploration ---------------------------------------------------------------------
+    def _explore(self, endpoint: Endpoint, entries: list[tuple[int, float | None, str | None]],
+                 ranking: np.ndarray, scores: np.ndarray | None, allowed: np.ndarray,
+                 user_id: str | None, k: int) -> list[tuple[int, float | None, str | None]]:
+        """Mix cold items (young by CREATION_TIMESTAMP or first interaction) into the list in
+        proportion to ``explorationWeight``; deterministic for a given request."""
+        settings = endpoint.config.get("itemExplorationConfig") or {}
+        if not endpoint.recipe.exploration or not entries or k <= 0:
+            return entries
+        weight = float(settings.get("explorationWeight", "0.3"))
+        cutoff_days = float(settings.get("explorationItemAgeCutOff", "30"))
+        slots = int(round(weight * k / 2))
+        if slots <= 0:
+            return entries
+        cold = _cold_items(endpoint.trained.model, cutoff_days)
+        chosen = {code for code, _, _ in entries}
+        position = {int(code): i for i, code in enumerate(ranking)}
+        candidates = [c for c in cold if c not in chosen and allowed[position.get(int(c), 0)]]
+        if not candidates:
+            return entries
+        rng = np.random.default_rng(_seed(endpoint.arn, user_id or "", k))
+        picked = [candidates[i] for i in sorted(rng.choice(len(candidates), min(slots, len(candidates)), replace=False))]
+        keep = entries[: max(len(entries) - len(picked), 0)] if len(entries) >= k else entries
+        spots = sorted(rng.choice(len(keep) + len(picked), len(picked), replace=False))
+        result = list(keep)
+        for spot, code in zip(spots, picked):
+            score = float(scores[position[int(code)]]) if scores is not None and int(code) in position else None
+            result.insert(int(spot), (int(code), score, "Exploration"))
+        return result[:k]
+
+    # ---- promotions ----------------------------------------------------------------------
+    def _promote(self, endpoint: Endpoint, entries: list[tuple[int, float | None, str | None]],
+                 promotion: dict[str, Any], ranking: np.ndarray, scores: np.ndarray | None,
+                 user_code: int | None, item_code: int | None, k: int) -> list[tuple[int, float | None, str | None]]:
+        """Promoted items (chosen by the promotion's own filter, not the request's) take
+        ``percentPromotedItems`` of the list at request-seeded positions, in their own order."""
+        count = min(k, int(math.ceil(k * int(promotion.get("percentPromotedItems", 0)) / 100)))
+        if count <= 0:
+            return entries
+        if not promotion.get("filterArn"):
+            raise InvalidInputException("promotions.1.filterArn is required.")
+        allowed = self._filter_mask(promotion["filterArn"], promotion.get("filterValues"), endpoint,
+                                    ranking, user_code, item_code, "ItemID")
+        if item_code is not None:
+            allowed &= ranking != item_code
+        promoted = [(int(ranking[i]), None if scores is None else float(scores[i]), "Promoted")
+                    for i in np.flatnonzero(allowed)[:count]]
+        taken = {code for code, _, _ in promoted}
+        rest = [e for e in entries if e[0] not in taken][: k - len(promoted)]
+        rng = np.random.default_rng(_seed(endpoint.arn, promotion.get("name", ""), k))
+        spots = sorted(rng.choice(len(rest) + len(promoted), len(promoted), replace=False))
+        result = list(rest)
+        for spot, entry in zip(spots, promoted):
+            result.insert(int(spot), entry)
+        return result
+
+    # ---- response shaping ----------------------------------------------------------------
+    def _metadata_columns(self, endpoint: Endpoint, requested: dict[str, list[str]] | None) -> list[str]:
+        if not requested:
+            return []
+        unknown = [key for key in requested if key != "ITEMS"]
+        if unknown:
+            raise InvalidInputException(f"metadataColumns accepts only the key ITEMS, not {unknown[0]}.")
+        columns = list(requested.get("ITEMS") or [])
+        if len(columns) > MAX_METADATA_COLUMNS:
+            raise InvalidInputException(f"metadataColumns.ITEMS may list at most {MAX_METADATA_COLUMNS} columns.")
+        if not endpoint.metadata_enabled:
+            raise InvalidInputException(
+                f"{endpoint.arn} was not created with enableMetadataWithRecommendations; it cannot return metadata."
+            )
+        items = self._group_dataset(endpoint.dataset_group_arn, "ITEMS")
+        known = {f.name.upper(): f.name for f in items.fields} if items is not None else {}
+        for column in columns:
+            if column.upper() not in known:
+                raise InvalidInputException(f"metadataColumns.ITEMS: {column} is not a column of the Items dataset.")
+        return [known[c.upper()] for c in columns]
+
+    @staticmethod
+    def _check_context(context: dict[str, str] | None) -> None:
+        for key, value in (context or {}).items():
+            if len(value) > MAX_CONTEXT_VALUE:
+                raise InvalidInputException(f"context value of {key} is longer than {MAX_CONTEXT_VALUE} characters.")
+
+    def _predicted_items(self, endpoint: Endpoint, catalog: Any, entries: list[tuple[int, float | None, str | None]],
+                         columns: list[str], promotion_name: str | None = None) -> list[dict[str, Any]]:
+        metadata = self._item_metadata(endpoint, [code for code, _, _ in entries], columns) if columns else {}
+        v2 = endpoint.recipe.name.endswith("-v2")
+        items = []
+        for code, score, reason in entries:
+            item: dict[str, Any] = {"itemId": catalog.items.values[code]}
+            if score is not None and endpoint.recipe.scores:
+                item["score"] = round(score, 7)
+            if reason == "Promoted":
+                item["promotionName"] = promotion_name
+                if v2:
+                    item["reason"] = ["Promoted item"]
+            elif reason == "Exploration" and v2:
+                item["reason"] = ["Exploration"]
+            if columns:
+                item["metadata"] = metadata.get(code, {})
+            items.append(item)
+        return items
+
+    def _item_metadata(self, endpoint: Endpoint, codes: list[int], columns: list[str]) -> dict[int, dict[str, str]]:
+        items = self._group_dataset(endpoint.dataset_group_arn, "ITEMS")
+        if items is None:
+            return {}
+        table = items.table
+        result: dict[int, dict[str, str]] = {}
+        for code in codes:
+            rows = table.rows_of("ITEM_ID", code)
+            if not len(rows):
+                continue
+            row = int(rows[-1])  # the newest record of the item
+            values = {}
+            for column in columns:
+                value = table.value(column, table.column(column)[row])
+                if value is not None:
+                    values[column.lower()] = str(value).lower() if isinstance(value, bool) else str(value)
+            result[code] = values
+        return result
+
+    # ---- GetPersonalizedRanking ----------------------------------------------------------
+    def get_personalized_ranking(
+        self,
+        campaign_arn: str,
+        input_list: list[str],
+        user_id: str,
+        context: dict[str, str] | None = None,
+        filter_arn: str | None = None,
+        filter_values: dict[str, str] | None = None,
+        metadata_columns: dict[str, list[str]] | None = None,
+    ) -> dict[str, Any]:
+        endpoint = self._endpoint(campaign_arn, None)
+        if endpoint.recipe.family != "personalized_ranking":
+            raise InvalidInputException(
+                f"Campaign {campaign_arn} uses {endpoint.recipe.name}, not a PERSONALIZED_RANKING recipe."
+            )
+        columns = self._metadata_columns(endpoint, metadata_columns)
+        cap = MAX_RESULTS_WITH_METADATA if columns else MAX_RESULTS
+        if len(input_list) > cap:
+            raise InvalidInputException(f"inputList may hold at most {cap} items{' with metadataColumns' if columns else ''}.")
+        self._check_context(context)
+        catalog = self._catalog(endpoint)
+        model = endpoint.trained.model
+        user_code = catalog.users.find(user_id)
+        codes = np.array([-1 if (c := catalog.items.find(i)) is None else c for i in input_list], np.int64)
+        rows = model.items.positions(codes)
+        allowed = self._filter_mask(filter_arn, filter_values, endpoint, codes, user_code, None, "ItemID")
+        known = np.flatnonzero((rows >= 0) & allowed)
+        entries: list[tuple[int, float | None, str | None]] = []
+        seen: set[int] = set()
+        if len(known):
+            history = model.items.positions(self._user_history(endpoint, user_code, endpoint.event_type))
+            ranked, scores = model.rank(history[history >= 0], rows[known])
+            lookup = {int(r): int(codes[i]) for i, r in zip(known, rows[known])}
+            for row, score in zip(ranked.tolist(), scores.tolist()):
+                if lookup[row] not in seen:
+                    seen.add(lookup[row])
+                    entries.append((lookup[row], score, None))
+        ranking = self._predicted_items(endpoint, catalog, entries, columns)
+        for index, item_id in enumerate(input_list):  # unknown items: last, input order, no score
+            if rows[index] < 0 and allowed[index] and item_id not in {r["itemId"] for r in ranking}:
+                ranking.append({"itemId": item_id} | ({"metadata": {}} if columns else {}))
+        rid = self._remember(endpoint, user_id, [r["itemId"] for r in ranking])
+        return {"personalizedRanking": ranking, "recommendationId": rid}
+
+    # ---- GetActionRecommendations --------------------------------------------------------
+    def get_action_recommendations(
+        self,
+        campaign_arn: str | None = None,
+        user_id: str | None = None,
+        num_results: int | None = None,
+        filter_arn: str | None = None,
+        filter_values: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        if not campaign_arn:
+            raise InvalidInputException("campaignArn is required.")
+        endpoint = self._endpoint(campaign_arn, None)
+        if endpoint.recipe.family != "next_best_action":
+            raise InvalidInputException(
+                f"Campaign {campaign_arn} uses {endpoint.recipe.name}, not a PERSONALIZED_ACTIONS recipe."
+            )
+        if not user_id:
+            raise InvalidInputException("userId is required for GetActionRecommendations.")
+        k = DEFAULT_ACTION_RESULTS if num_results is None else num_results
+        if k > MAX_ACTION_RESULTS:
+            raise InvalidInputException(f"numResults must be at most {MAX_ACTION_RESULTS}.")
+        catalog = self._catalog(endpoint)
+        user_code = catalog.users.find(user_id)
+        model = endpoint.trained.model
+        ranked = model.recommend(-1 if user_code is None else user_code, len(model.actions.codes), time.time())
+        codes = np.array([code for code, _ in ranked], np.int64)
+        allowed = self._filter_mask(filter_arn, filter_values, endpoint, codes, user_code, None, "ActionID")
+        actions = [
+            {"actionId": catalog.actions.values[code], "score": round(float(score), 7)}
+            for (code, score), ok in zip(ranked, allowed) if ok
+        ][:k]
+        rid = self._remember(endpoint, user_id, [a["actionId"] for a in actions])
+        return {"actionList": actions, "recommendationId": rid}
+
+    # ---- filters (filled in by the filters module) ---------------------------------------
+    def _filter_mask(self, filter_arn: str | None, filter_values: dict[str, str] | None, endpoint: Endpoint,
+                     candidates: np.ndarray, user_code: int | None, item_code: int | None, target: str) -> np.ndarray:
+        if not filter_arn:
+            if filter_values:
+                raise InvalidInputException("filterValues were given without a filterArn.")
+            return np.ones(len(candidates), bool)
+        return self.apply_filter(  # type: ignore[attr-defined]
+            filter_arn, filter_values or {}, endpoint.dataset_group_arn, candidates, user_code, item_code, target
+        )
+
+
+def _seed(*parts: Any) -> int:
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:4], "big")
+
+
+def _serving_catalogue(model: Any) -> np.ndarray:
+    """Model items first (their rows), then Items-dataset items the model never saw."""
+    cached = model.extra.get("serving_catalogue")
+    if cached is None:
+        known = model.items.codes.astype(np.int64)
+        extra = np.asarray(model.extra.get("catalogue_items", np.empty(0)), np.int64)
+        cached = np.concatenate([known, np.setdiff1d(np.unique(extra), known)])
+        model.extra["serving_catalogue"] = cached
+    return cached
+
+
+def _impression_penalty(model: Any, user_code: int | None, codes: np.ndarray) -> np.ndarray:
+    """Items shown to the user at training time but never chosen rank lower."""
+    shown = model.extra.get("impressed_unclicked", {}).get(user_code) if user_code is not None else None
+    if not shown:
+        return np.zeros(len(codes))
+    spread = float(model.temperature) * 4.0
+    return np.where(np.isin(codes, list(shown)), -spread, 0.0)
+
+
+def _cold_items(model: Any, cutoff_days: float) -> list[int]:
+    """Exploration candidates: catalogue items younger than the cut-off (age from
+    CREATION_TIMESTAMP, else first interaction, else the newest interaction: new), fewest
+    interactions first."""
+    key = ("cold", cutoff_days)
+    cached = model.extra.get(key)
+    if cached is not None:
+        return cached
+    codes = _serving_catalogue(model)
+    newest = int(model.extra.get("newest_interaction", 0))
+    created = model.extra.get("item_creation", {})
+    first_seen = model.extra.get("first_seen", {})
+    counts = np.zeros(len(codes))
+    counts[: len(model.items)] = model.item_popularity
+    cold = []
+    for index, code in enumerate(codes.tolist()):
+        born = created.get(code, first_seen.get(code, newest))
+        if newest - born < cutoff_days * 86400:
+            cold.append((counts[index], -born, code))
+    result = [code for _, _, code in sorted(cold)]
+    model.extra[key] = result
+    return result

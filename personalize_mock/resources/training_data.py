@@ -49,6 +49,8 @@ def training_data(datasets: dict[str, Dataset]) -> TrainingData:
     else:
         empty = np.empty(0, np.int32)
         data = TrainingData(empty, empty, np.empty(0, np.int64))
+    if interactions is not None:
+        data.impressions = _impressions(interactions)
     items = datasets.get("ITEMS")
     if items is not None and len(items.table):
         table = items.table
@@ -72,3 +74,25 @@ def training_data(datasets: dict[str, Dataset]) -> TrainingData:
         data.action_timestamps = table.column("TIMESTAMP")
         data.action_event_types = _strings(table, "EVENT_TYPE")
     return data
+
+
+def _impressions(dataset: Dataset) -> dict[int, set[int]]:
+    """user code -> item codes shown to the user (IMPRESSION column and events-API log)."""
+    table = dataset.table
+    catalog = table.catalog
+    shown: dict[int, set[int]] = {}
+
+    def add(user: int | None, items: Any) -> None:
+        codes = {c for c in (catalog.items.find(i) for i in items) if c is not None}
+        if user is not None and codes:
+            shown.setdefault(int(user), set()).update(codes)
+
+    if "IMPRESSION" in table.dtypes:
+        column = table.column("IMPRESSION")
+        users = table.column("USER_ID")
+        for row in np.flatnonzero(column >= 0).tolist():
+            add(int(users[row]), table.strings.values[column[row]].split("|"))
+    for event in dataset.events_log:
+        if event["impression"]:
+            add(catalog.users.find(event["userId"]), event["impression"])
+    return shown

@@ -1,0 +1,194 @@
+"""Filters: CreateFilter / DescribeFilter / ListFilters / DeleteFilter, and applying a filter
+at runtime against a dataset group's data (``engine.filter_expression`` does the language)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import states
+from ..exceptions import InvalidInputException, LimitExceededException, ResourceInUseException
+from .base import Resource, Store, paginated
+from .datasets import Dataset, DatasetGroup
+
+MAX_FILTERS_PER_GROUP = 30
+MAX_FIELDS_PER_GROUP = 20
+RECENT_INTERACTIONS = {"Interactions": 100, "Action_Interactions": 300}
+DATASET_TYPES = {
+    "Items": "ITEMS", "Users": "USERS", "Actions": "ACTIONS",
+    "Interactions": "INTERACTIONS", "Action_Interactions": "ACTION_INTERACTIONS",
+}
+ID_COLUMNS = {"ITEMS": "ITEM_ID", "USERS": "USER_ID", "ACTIONS": "ACTION_ID"}
+
+
+class Filter(Resource):
+    kind = "filter"
+
+    def __init__(self, arn: str, name: str, group: DatasetGroup, expression: str, compiled: Any) -> None:
+        super().__init__(arn, name)
+        self.dataset_group_arn = group.arn
+        self.filter_expression = expression
+        self.compiled = compiled
+
+
+class GroupData:
+    """``engine.filter_expression.FilterData`` over one dataset group's tables."""
+
+    def __init__(self, datasets: dict[str, Dataset], user_code: int | None, item_code: int | None) -> None:
+        self.datasets = datasets
+        self.user_code = user_code
+        self.item_code = item_code
+
+    def field_values(self, dataset: str, field: str, codes: np.ndarray) -> list[Any]:
+        found = self.datasets.get(DATASET_TYPES.get(dataset, dataset.upper()))
+        if found is None:
+            return [None] * len(codes)
+        table = found.table
+        name = next((f.name for f in found.fields if f.name.upper() == field.upper()), None)
+        key = ID_COLUMNS.get(found.dataset_type)
+        if name is None or key is None or not len(table):
+            return [None] * len(codes)
+        spec = table.by_name[name]
+        keys = table.column(key)
+        column = table.column(name)
+        # Newest record per id wins (a bulk and an events-API record of one id may coexist).
+        last = {int(k): row for row, k in enumerate(keys.tolist())}
+        values = []
+        for code in np.asarray(codes).tolist():
+            row = last.get(int(code))
+            value = None if row is None else table.value(name, column[row])
+            if value is not None and getattr(spec, "categorical", False):
+                value = set(str(value).split("|"))
+            elif isinstance(value, bool):
+                value = str(value).lower()
+            elif isinstance(value, int):
+                value = float(value)
+            values.append(value)
+        return values
+
+    def event_entities(self, dataset: str, user_code: int | None) -> dict[str, np.ndarray]:
+        found = self.datasets.get(DATASET_TYPES.get(dataset, dataset.upper()))
+        if found is None or user_code is None or "EVENT_TYPE" not in found.table.dtypes:
+            return {}
+        table = found.table
+        rows = table.rows_of("USER_ID", user_code)
+        if not len(rows):
+            return {}
+        rows = rows[np.argsort(table.column("TIMESTAMP")[rows], kind="stable")[::-1]]  # newest first
+        entity = "ACTION_ID" if found.dataset_type == "ACTION_INTERACTIONS" else "ITEM_ID"
+        limit = RECENT_INTERACTIONS.get(dataset, 100)
+        kinds = table.column("EVENT_TYPE")[rows]
+        result: dict[str, np.ndarray] = {}
+        for code in np.unique(kinds):
+            name = table.strings.decode(int(code))
+            chosen = rows[kinds == code][:limit]
+            result[(name or "").lower()] = table.column(entity)[chosen]
+        return result
+
+    def current_user(self, field: str) -> Any:
+        if self.user_code is None:
+            return None
+        return self.field_values("Users", field, np.array([self.user_code]))[0]
+
+    def current_item(self, field: str) -> Any:
+        if self.item_code is None:
+            return None
+        return self.field_values("Items", field, np.array([self.item_code]))[0]
+
+
+class FiltersMixin:
+    """Backend operations for filters. Mixed into PersonalizeBackend."""
+
+    dataset_groups: Store[DatasetGroup]
+    datasets: Store[Dataset]
+    filters: Store[Filter]
+
+    def create_filter(
+        self, name: str, dataset_group_arn: str, filter_expression: str,
+        tags: list[dict[str, str]] | None = None,
+    ) -> dict[str, Any]:
+        from ..engine.filter_expression import FilterSyntaxError, parse_filter
+
+        arn = self.arn(f"filter/{name}")  # type: ignore[attr-defined]
+        self.filters.ensure_new(arn)
+        group = self.dataset_groups.get(dataset_group_arn)
+        try:
+            compiled = parse_filter(filter_expression)
+        except FilterSyntaxError as error:
+            raise InvalidInputException(str(error)) from None
+        siblings = [f for f in self.filters if f.dataset_group_arn == group.arn]
+        if len(siblings) >= MAX_FILTERS_PER_GROUP:
+            raise LimitExceededException(
+                f"Dataset group {dataset_group_arn} already has {MAX_FILTERS_PER_GROUP} filters."
+            )
+        fields = set(compiled.fields).union(*(f.compiled.fields for f in siblings))
+        if len(fields) > MAX_FIELDS_PER_GROUP:
+            raise LimitExceededException(
+                f"The filters of dataset group {dataset_group_arn} would use {len(fields)} distinct "
+                f"dataset fields; at most {MAX_FIELDS_PER_GROUP} are allowed."
+            )
+        self._check_filter_fields(group, compiled)
+        flt = Filter(arn, name, group, filter_expression, compiled)
+        self.create_tagged(self.filters, flt, tags)  # type: ignore[attr-defined]
+        return {"filterArn": flt.arn}
+
+    def _check_filter_fields(self, group: DatasetGroup, compiled: Any) -> None:
+        present = {d.dataset_type: d for d in self.datasets if d.dataset_group_arn == group.arn}
+        for dataset, field in sorted(compiled.fields):
+            if dataset in ("CurrentUser", "CurrentItem"):
+                dataset = "Users" if dataset == "CurrentUser" else "Items"
+            kind = DATASET_TYPES.get(dataset)
+            found = present.get(kind) if kind else None
+            if found is None:
+                raise InvalidInputException(
+                    f"Invalid filter expression: dataset group {group.arn} has no {dataset} dataset for {dataset}.{field}."
+                )
+            match = next((f for f in found.fields if f.name.upper() == field.upper()), None)
+            if match is None:
+                raise InvalidInputException(
+                    f"Invalid filter expression: {field} is not a field of the {dataset} dataset's schema."
+                )
+            if getattr(match, "textual", False):
+                raise InvalidInputException(f"Invalid filter expression: textual field {field} cannot be filtered on.")
+
+    def describe_filter(self, filter_arn: str) -> dict[str, Any]:
+        return {"filter": self.filters.describe(filter_arn)}
+
+    @paginated("Filters")
+    def list_filters(self, dataset_group_arn: str | None = None) -> list[Filter]:
+        return self.filters.listed(lambda f: dataset_group_arn in (None, f.dataset_group_arn))
+
+    def delete_filter(self, filter_arn: str) -> None:
+        flt = self.filters.get(filter_arn)
+        if flt.deleting:
+            raise ResourceInUseException(f"Filter {filter_arn} is already being deleted.")
+        flt.start_delete()
+
+    # ---- runtime -------------------------------------------------------------------------
+    def apply_filter(self, filter_arn: str, filter_values: dict[str, str], dataset_group_arn: str,
+                     candidates: np.ndarray, user_code: int | None, item_code: int | None,
+                     target: str) -> np.ndarray:
+        """Mask over ``candidates`` (entity codes) that the filter lets through."""
+        from ..engine.filter_expression import MissingFilterValues, parse_filter_values
+
+        flt = self.filters.get(filter_arn)
+        if flt.status != states.ACTIVE:
+            raise InvalidInputException(f"Filter {filter_arn} is {flt.status}; it must be ACTIVE.")
+        if flt.dataset_group_arn != dataset_group_arn:
+            raise InvalidInputException(
+                f"Filter {filter_arn} belongs to dataset group {flt.dataset_group_arn}, not {dataset_group_arn}."
+            )
+        if flt.compiled.target != target:
+            raise InvalidInputException(
+                f"Filter {filter_arn} filters {flt.compiled.target}s; this call needs a {target} filter."
+            )
+        try:
+            values = parse_filter_values(filter_values)
+        except ValueError as error:
+            raise InvalidInputException(f"Invalid filterValues: {error}") from None
+        datasets = {d.dataset_type: d for d in self.datasets if d.dataset_group_arn == dataset_group_arn}
+        try:
+            return flt.compiled.allowed(candidates, GroupData(datasets, user_code, item_code), values, user_code)
+        except MissingFilterValues as error:
+            raise InvalidInputException(str(error)) from None
