@@ -94,7 +94,7 @@ def timed(call, calls: int) -> float:
     return statistics.median(samples)
 
 
-def floor(canned: bytes, operation: str, calls: int, **kwargs) -> float:
+def floor(canned: bytes, operation: str, calls: int, kwargs) -> float:
     """The boto3 call answered by a before-send handler: signing + parsing, no backend."""
     client = boto3.client("personalize-runtime", region_name=REGION)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from .. import states
 from ..exceptions import InvalidInputException, LimitExceededException, ResourceInUseException
@@ -41,6 +44,7 @@ class GroupData:
         self.item_code = item_code
 
     def field_values(self, dataset: str, field: str, codes: np.ndarray) -> list[Any]:
+        import numpy as np
         found = self.datasets.get(DATASET_TYPES.get(dataset, dataset.upper()))
         if found is None:
             return [None] * len(codes)
@@ -68,6 +72,7 @@ class GroupData:
         return values
 
     def event_entities(self, dataset: str, user_code: int | None) -> dict[str, np.ndarray]:
+        import numpy as np
         found = self.datasets.get(DATASET_TYPES.get(dataset, dataset.upper()))
         if found is None or user_code is None or "EVENT_TYPE" not in found.table.dtypes:
             return {}
@@ -87,11 +92,13 @@ class GroupData:
         return result
 
     def current_user(self, field: str) -> Any:
+        import numpy as np
         if self.user_code is None:
             return None
         return self.field_values("Users", field, np.array([self.user_code]))[0]
 
     def current_item(self, field: str) -> Any:
+        import numpy as np
         if self.item_code is None:
             return None
         return self.field_values("Items", field, np.array([self.item_code]))[0]

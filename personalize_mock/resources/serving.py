@@ -15,7 +15,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 from moto.moto_api._internal import mock_random
 
 from .. import states
@@ -110,6 +113,7 @@ class ServingMixin:
 
     def _user_history(self, endpoint: Endpoint, user_code: int | None, event_type: str | None = None) -> np.ndarray:
         """Item codes of the user's interactions, oldest first (bulk and PutEvents alike)."""
+        import numpy as np
         dataset = self._group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
         if dataset is None or user_code is None:
             return np.empty(0, np.int32)
@@ -144,6 +148,7 @@ class ServingMixin:
         promotions: list[dict[str, Any]] | None = None,
         metadata_columns: dict[str, list[str]] | None = None,
     ) -> dict[str, Any]:
+        import numpy as np
         endpoint = self._endpoint(campaign_arn, recommender_arn)
         recipe = endpoint.recipe
         family = recipe.family
@@ -186,6 +191,7 @@ class ServingMixin:
     def _rank_items(self, endpoint: Endpoint, user_code: int | None, item_code: int | None,
                     item_given: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """Every item the endpoint knows, best first, with scores when the recipe has them."""
+        import numpy as np
         trained = endpoint.trained
         model = trained.model
         family = endpoint.recipe.family
@@ -201,6 +207,7 @@ class ServingMixin:
     def _scored_ranking(self, endpoint: Endpoint, user_code: int | None) -> tuple[np.ndarray, np.ndarray]:
         """Softmax of user . item over the whole catalogue (model items plus Items-dataset items
         the model has not seen, which score as a zero vector), best first."""
+        import numpy as np
         model = endpoint.trained.model
         codes = _serving_catalogue(model)
         history = model.items.positions(self._user_history(endpoint, user_code, endpoint.event_type))
@@ -216,6 +223,7 @@ class ServingMixin:
 
     @staticmethod
     def _pick(ranking: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
+        import numpy as np
         return np.flatnonzero(allowed)[:k]
 
     def _auto_exclusions(self, endpoint: Endpoint, user_code: int | None) -> np.ndarray | None:
@@ -231,6 +239,7 @@ class ServingMixin:
                  user_id: str | None, k: int) -> list[tuple[int, float | None, str | None]]:
         """Mix cold items (young by CREATION_TIMESTAMP or first interaction) into the list in
         proportion to ``explorationWeight``; deterministic for a given request."""
+        import numpy as np
         settings = endpoint.config.get("itemExplorationConfig") or {}
         if not endpoint.recipe.exploration or not entries or k <= 0:
             return entries
@@ -261,6 +270,7 @@ class ServingMixin:
                  user_code: int | None, item_code: int | None, k: int) -> list[tuple[int, float | None, str | None]]:
         """Promoted items (chosen by the promotion's own filter, not the request's) take
         ``percentPromotedItems`` of the list at request-seeded positions, in their own order."""
+        import numpy as np
         count = min(k, int(math.ceil(k * int(promotion.get("percentPromotedItems", 0)) / 100)))
         if count <= 0:
             return entries
@@ -358,6 +368,7 @@ class ServingMixin:
         filter_values: dict[str, str] | None = None,
         metadata_columns: dict[str, list[str]] | None = None,
     ) -> dict[str, Any]:
+        import numpy as np
         endpoint = self._endpoint(campaign_arn, None)
         if endpoint.recipe.family != "personalized_ranking":
             raise InvalidInputException(
@@ -401,6 +412,7 @@ class ServingMixin:
         filter_arn: str | None = None,
         filter_values: dict[str, str] | None = None,
     ) -> dict[str, Any]:
+        import numpy as np
         if not campaign_arn:
             raise InvalidInputException("campaignArn is required.")
         endpoint = self._endpoint(campaign_arn, None)
@@ -429,6 +441,7 @@ class ServingMixin:
     # ---- filters (filled in by the filters module) ---------------------------------------
     def _filter_mask(self, filter_arn: str | None, filter_values: dict[str, str] | None, endpoint: Endpoint,
                      candidates: np.ndarray, user_code: int | None, item_code: int | None, target: str) -> np.ndarray:
+        import numpy as np
         if not filter_arn:
             if filter_values:
                 raise InvalidInputException("filterValues were given without a filterArn.")
@@ -446,6 +459,7 @@ def _seed(*parts: Any) -> int:
 
 def _serving_catalogue(model: Any) -> np.ndarray:
     """Model items first (their rows), then Items-dataset items the model never saw."""
+    import numpy as np
     cached = model.extra.get("serving_catalogue")
     if cached is None:
         known = model.items.codes.astype(np.int64)
@@ -457,6 +471,7 @@ def _serving_catalogue(model: Any) -> np.ndarray:
 
 def _impression_penalty(model: Any, user_code: int | None, codes: np.ndarray) -> np.ndarray:
     """Items shown to the user at training time but never chosen rank lower."""
+    import numpy as np
     shown = model.extra.get("impressed_unclicked", {}).get(user_code) if user_code is not None else None
     if not shown:
         return np.zeros(len(codes))
@@ -468,6 +483,7 @@ def _cold_items(model: Any, cutoff_days: float) -> list[int]:
     """Exploration candidates: catalogue items younger than the cut-off (age from
     CREATION_TIMESTAMP, else first interaction, else the newest interaction: new), fewest
     interactions first."""
+    import numpy as np
     key = ("cold", cutoff_days)
     cached = model.extra.get(key)
     if cached is not None:
