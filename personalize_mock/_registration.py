@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import warnings
+from typing import Any
 
 _lock = threading.Lock()
 _registered = False
@@ -40,6 +41,52 @@ def register() -> None:
             if pattern.pattern not in known:
                 backend_index.backend_url_patterns.append(("personalize", pattern))
         register_defaults()
+        _install_fast_runtime()
         # moto warns about any error code missing from the service model; ours is deliberate.
         warnings.filterwarnings("ignore", message=r"Exception\(NotImplementedOperation\)")
         _registered = True
+
+
+def _install_fast_runtime() -> None:
+    """Let the runtime fast path (``api.fast_runtime.answer``) see each request before moto's
+    stubber: botocore runs every before-send handler, so moto's entry in botocore's built-in
+    handlers is replaced by one that tries the fast path first and otherwise calls moto's
+    stubber. Clients created from now on use it; earlier ones keep moto's path."""
+    from botocore.handlers import BUILTIN_HANDLERS
+    from moto.core.models import botocore_stubber
+
+    from .api.fast_runtime import answer
+
+    def runtime_first(event_name: str, request: Any, **kwargs: Any) -> Any:
+        response = answer(request)
+        return response if response is not None else botocore_stubber(event_name, request, **kwargs)
+
+    for index, entry in enumerate(BUILTIN_HANDLERS):  # entries may carry a third item
+        if entry[1] is botocore_stubber:
+            BUILTIN_HANDLERS[index] = (entry[0], runtime_first, *entry[2:])
+
+
+def mock_active() -> bool:
+    """Whether a moto mock (mock_aws / mock_personalize) is intercepting requests now."""
+    from moto.core.models import botocore_stubber
+
+    return bool(botocore_stubber.enabled)
+
+
+_ACCESS_KEY = re.compile(r"Credential=([^/]+)/")
+
+
+def account_for(headers: Any) -> str:
+    """The account a request acts for, decided as moto decides it."""
+    import os
+
+    if "MOTO_ACCOUNT_ID" in os.environ:
+        return os.environ["MOTO_ACCOUNT_ID"]
+    account = headers.get("x-moto-account-id")
+    if account:
+        return account.decode() if isinstance(account, bytes) else account
+    from moto.iam.models import get_account_id_from
+
+    auth = headers.get("Authorization") or b""
+    match = _ACCESS_KEY.search(auth.decode() if isinstance(auth, bytes) else auth)
+    return get_account_id_from(match.group(1) if match else "AKIAEXAMPLE")

@@ -8,6 +8,7 @@ backend does not offer yet answers ``NotImplementedException`` naming it.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -40,6 +41,9 @@ class LockedResult(ActionResult):
 
 class OperationResponse(BaseResponse):
     SERVICE: ClassVar[str]
+    # The runtime API's results are plain JSON values (lists of small dicts); writing them
+    # directly skips moto's model-driven serializer, most of a runtime call's cost.
+    RAW_JSON: ClassVar[bool] = False
 
     def __init__(self) -> None:
         super().__init__(service_name=self.SERVICE)
@@ -52,20 +56,29 @@ class OperationResponse(BaseResponse):
         return personalize_backends[self.current_account][self.region]
 
     def _invoke(self, operation: str) -> ActionResult:
-        backend = self.backend
-        method = getattr(backend, camelcase_to_underscores(operation), None)
-        if method is None:
-            raise NotImplementedOperation(self.SERVICE, operation)
-        validate_input(service_model(self.SERVICE).operation_model(operation).input_shape, self.params)
-        kwargs = {camelcase_to_underscores(k): v for k, v in self.params.items()}
-        with backend.lock:
-            result = method(**kwargs)
-        return EmptyResult() if result is None else LockedResult(result, backend.lock)
+        result = call_operation(self.SERVICE, operation, self.backend, self.params)
+        if result is None:
+            return EmptyResult()
+        if self.RAW_JSON:
+            return json.dumps(result)  # type: ignore[return-value]
+        return LockedResult(result, self.backend.lock)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for operation in service_model(cls.SERVICE).operation_names:
             setattr(cls, camelcase_to_underscores(operation), _handler(operation))
+
+
+def call_operation(service: str, operation: str, backend: Any, params: dict[str, Any]) -> Any:
+    """Validate ``params`` against the operation's input shape and call the backend method of
+    the same snake_case name under the backend lock."""
+    method = getattr(backend, camelcase_to_underscores(operation), None)
+    if method is None:
+        raise NotImplementedOperation(service, operation)
+    validate_input(service_model(service).operation_model(operation).input_shape, params)
+    kwargs = {camelcase_to_underscores(k): v for k, v in params.items()}
+    with backend.lock:
+        return method(**kwargs)
 
 
 def _handler(operation: str) -> Any:

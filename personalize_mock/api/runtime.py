@@ -6,3 +6,4 @@ from .base import OperationResponse
 
 class RuntimeResponse(OperationResponse):
     SERVICE = "personalize-runtime"
+    RAW_JSON = True  # results are plain JSON values (see OperationResponse.RAW_JSON)

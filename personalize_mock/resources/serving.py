@@ -218,7 +218,9 @@ class ServingMixin:
         popularity = np.zeros(len(codes))
         popularity[: len(model.items)] = model.item_popularity
         scores = model.softmax(raw)
-        order = np.lexsort((codes, -popularity, -raw))  # ties: popular first, then code
+        # Ties: popular first, then by code (codes are ascending within the catalogue order).
+        key = raw + 1e-9 * popularity / max(float(popularity.max()), 1.0) if len(popularity) else raw
+        order = np.argsort(-key, kind="stable")
         return codes[order], scores[order]
 
     @staticmethod
@@ -249,19 +251,20 @@ class ServingMixin:
         if slots <= 0:
             return entries
         cold = _cold_items(endpoint.trained.model, cutoff_days)
-        chosen = {code for code, _, _ in entries}
-        position = {int(code): i for i, code in enumerate(ranking)}
-        candidates = [c for c in cold if c not in chosen and allowed[position.get(int(c), 0)]]
+        chosen = [code for code, _, _ in entries]
+        blocked = np.concatenate([ranking[~allowed], np.asarray(chosen, np.int64)])
+        candidates = [int(c) for c in cold[~np.isin(cold, blocked)]] if len(cold) else []
         if not candidates:
             return entries
         rng = np.random.default_rng(_seed(endpoint.arn, user_id or "", k))
         picked = [candidates[i] for i in sorted(rng.choice(len(candidates), min(slots, len(candidates)), replace=False))]
         keep = entries[: max(len(entries) - len(picked), 0)] if len(entries) >= k else entries
         spots = sorted(rng.choice(len(keep) + len(picked), len(picked), replace=False))
+        where = {int(ranking[i]): i for i in np.flatnonzero(np.isin(ranking, picked))}
         result = list(keep)
         for spot, code in zip(spots, picked):
-            score = float(scores[position[int(code)]]) if scores is not None and int(code) in position else None
-            result.insert(int(spot), (int(code), score, "Exploration"))
+            score = float(scores[where[code]]) if scores is not None and code in where else None
+            result.insert(int(spot), (code, score, "Exploration"))
         return result[:k]
 
     # ---- promotions ----------------------------------------------------------------------
@@ -479,7 +482,7 @@ def _impression_penalty(model: Any, user_code: int | None, codes: np.ndarray) ->
     return np.where(np.isin(codes, list(shown)), -spread, 0.0)
 
 
-def _cold_items(model: Any, cutoff_days: float) -> list[int]:
+def _cold_items(model: Any, cutoff_days: float) -> np.ndarray:
     """Exploration candidates: catalogue items younger than the cut-off (age from
     CREATION_TIMESTAMP, else first interaction, else the newest interaction: new), fewest
     interactions first."""
@@ -499,6 +502,6 @@ def _cold_items(model: Any, cutoff_days: float) -> list[int]:
         born = created.get(code, first_seen.get(code, newest))
         if newest - born < cutoff_days * 86400:
             cold.append((counts[index], -born, code))
-    result = [code for _, _, code in sorted(cold)]
+    result = np.array([code for _, _, code in sorted(cold)], np.int64)
     model.extra[key] = result
     return result

@@ -1,0 +1,64 @@
+"""In-process fast path for the runtime API.
+
+Runtime calls are what application code makes most, and moto's generic dispatch (request
+routing, parameter parsing, model-driven serialisation) costs several times botocore's own
+signing and parsing. Under an active mock this botocore ``before-send`` handler, which
+``_registration`` installs just ahead of moto's, answers personalize-runtime requests
+itself: the JSON body goes straight to the same backend methods (same validation, same
+errors) and the result is written as JSON. Everything else, and the standalone server, takes
+moto's normal path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+RUNTIME_URL = re.compile(r"^https?://personalize-runtime\.([a-z0-9-]+)\.amazonaws\.com(/[a-z-]+)/?$")
+OPERATIONS = {
+    "/recommendations": "GetRecommendations",
+    "/personalize-ranking": "GetPersonalizedRanking",
+    "/action-recommendations": "GetActionRecommendations",
+}
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+class _Body:
+    """The raw response body botocore streams from."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self.data
+
+
+def answer(request: Any, **_: Any) -> Any:
+    """``before-send`` handler: the response for a runtime request, or None to pass it on."""
+    from .._registration import account_for, mock_active
+
+    if not mock_active():
+        return None
+    match = RUNTIME_URL.match(request.url)
+    operation = OPERATIONS.get(match.group(2)) if match else None
+    if operation is None:
+        return None
+    from botocore.awsrequest import AWSResponse
+    from moto.core.exceptions import ServiceException
+
+    from ..backend import personalize_backends
+    from .base import call_operation, service_model
+
+    body = request.body or b"{}"
+    params = json.loads(body.decode() if isinstance(body, bytes) else body)
+    backend = personalize_backends[account_for(request.headers)][match.group(1)]
+    try:
+        result = call_operation("personalize-runtime", operation, backend, params)
+    except ServiceException as error:
+        shape = service_model("personalize-runtime").shape_for(error.code)
+        status = shape.metadata.get("error", {}).get("httpStatusCode", 400)
+        headers = dict(JSON_HEADERS, **{"x-amzn-ErrorType": error.code})
+        data = json.dumps({"message": error.message}).encode()
+        return AWSResponse(request.url, status, headers, _Body(data))
+    return AWSResponse(request.url, 200, JSON_HEADERS, _Body(json.dumps(result).encode()))
