@@ -44,32 +44,11 @@ class GroupData:
         self.item_code = item_code
 
     def field_values(self, dataset: str, field: str, codes: np.ndarray) -> list[Any]:
-        import numpy as np
         found = self.datasets.get(DATASET_TYPES.get(dataset, dataset.upper()))
         if found is None:
             return [None] * len(codes)
-        table = found.table
-        name = next((f.name for f in found.fields if f.name.upper() == field.upper()), None)
-        key = ID_COLUMNS.get(found.dataset_type)
-        if name is None or key is None or not len(table):
-            return [None] * len(codes)
-        spec = table.by_name[name]
-        keys = table.column(key)
-        column = table.column(name)
-        # Newest record per id wins (a bulk and an events-API record of one id may coexist).
-        last = {int(k): row for row, k in enumerate(keys.tolist())}
-        values = []
-        for code in np.asarray(codes).tolist():
-            row = last.get(int(code))
-            value = None if row is None else table.value(name, column[row])
-            if value is not None and getattr(spec, "categorical", False):
-                value = set(str(value).split("|"))
-            elif isinstance(value, bool):
-                value = str(value).lower()
-            elif isinstance(value, int):
-                value = float(value)
-            values.append(value)
-        return values
+        values = _decoded_column(found, field)
+        return [values.get(code) for code in codes.tolist()]
 
     def event_entities(self, dataset: str, user_code: int | None) -> dict[str, np.ndarray]:
         import numpy as np
@@ -195,7 +174,83 @@ class FiltersMixin:
         except ValueError as error:
             raise InvalidInputException(f"Invalid filterValues: {error}") from None
         datasets = {d.dataset_type: d for d in self.datasets if d.dataset_group_arn == dataset_group_arn}
+        data = GroupData(datasets, user_code, item_code)
         try:
-            return flt.compiled.allowed(candidates, GroupData(datasets, user_code, item_code), values, user_code)
+            if not _depends_on_request(flt.compiled):
+                return _cached_mask(flt, values, datasets, candidates, data)
+            return flt.compiled.allowed(candidates, data, values, user_code)
         except MissingFilterValues as error:
             raise InvalidInputException(str(error)) from None
+
+
+def _decoded_column(dataset: Dataset, field: str) -> dict[int, Any]:
+    """entity code -> the filter language's view of ``field`` (newest record per id wins; a set
+    for categorical values, numbers as float, booleans as "true"/"false"); built once per
+    table version."""
+    import numpy as np
+
+    table = dataset.table
+    cache = dataset.__dict__.setdefault("_filter_columns", {})
+    hit = cache.get(field.upper())
+    if hit is not None and hit[0] == table.version:
+        return hit[1]
+    name = next((f.name for f in dataset.fields if f.name.upper() == field.upper()), None)
+    key = ID_COLUMNS.get(dataset.dataset_type)
+    decoded: dict[int, Any] = {}
+    if name is not None and key is not None and len(table):
+        spec = table.by_name[name]
+        categorical = getattr(spec, "categorical", False)
+        keys = table.column(key).tolist()
+        raw = table.column(name)
+        if spec.type == "string":
+            strings = table.interner(name).values
+            cells = [None if c < 0 else strings[c] for c in raw.tolist()]
+        else:
+            cells = [table.value(name, v) for v in raw]
+        for code, value in zip(keys, cells):  # later rows are newer and overwrite
+            if value is not None and categorical:
+                value = set(str(value).split("|"))
+            elif isinstance(value, bool):
+                value = str(value).lower()
+            elif isinstance(value, (int, np.integer)):
+                value = float(value)
+            decoded[code] = value
+    cache[field.upper()] = (table.version, decoded)
+    return decoded
+
+
+REQUEST_DATASETS = {"Interactions", "Action_Interactions", "Users"}
+
+
+def _depends_on_request(compiled: Any) -> bool:
+    """Whether a filter's answer depends on the user or item of the request (interactions,
+    IF CurrentUser, CurrentItem) rather than on the catalogue alone."""
+    return (
+        compiled.target == "UserID"
+        or compiled.uses_current_item
+        or any(dataset in REQUEST_DATASETS for dataset, _ in compiled.fields)
+    )
+
+
+def _cached_mask(flt: Filter, values: dict[str, list[str]], datasets: dict[str, Dataset],
+                 candidates: Any, data: GroupData) -> Any:
+    """A catalogue-only filter gives the same answer per entity for the same filter values and
+    data: evaluate it once over the entities seen, then answer any request by lookup."""
+    import numpy as np
+
+    versions = tuple(sorted((kind, d.table.version) for kind, d in datasets.items()))
+    key = (tuple(sorted((k, tuple(v)) for k, v in values.items())), versions)
+    cache = flt.__dict__.setdefault("_masks", {})
+    hit = cache.get(key)
+    candidates = np.asarray(candidates, np.int64)
+    if hit is not None:
+        universe, mask = hit
+        at = np.clip(np.searchsorted(universe, candidates), 0, max(len(universe) - 1, 0))
+        if len(universe) and (universe[at] == candidates).all():
+            return mask[at]
+    universe = np.unique(candidates if hit is None else np.concatenate([hit[0], candidates]))
+    mask = flt.compiled.allowed(universe, data, values, None)
+    if len(cache) > 64:
+        cache.clear()
+    cache[key] = (universe, mask)
+    return mask[np.searchsorted(universe, candidates)]

@@ -49,6 +49,9 @@ class Endpoint:
     dataset_group_arn: str
     event_type: str | None = None
     metadata_enabled: bool = False
+    # This request's scores in catalogue order (codes, scores), kept by the scored ranking so
+    # that exploration can score items outside a truncated ranking.
+    catalogue_scores: tuple[Any, Any] | None = None
 
 
 @dataclass
@@ -112,7 +115,7 @@ class ServingMixin:
         return self.dataset_groups.get(endpoint.dataset_group_arn).catalog  # type: ignore[attr-defined]
 
     def _user_history(self, endpoint: Endpoint, user_code: int | None, event_type: str | None = None) -> np.ndarray:
-        """Item codes of the user's interactions, oldest first (bulk and PutEvents alike)."""
+        """Item codes of the user's interactions (bulk and PutEvents alike)."""
         import numpy as np
         dataset = self._group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
         if dataset is None or user_code is None:
@@ -122,9 +125,7 @@ class ServingMixin:
         if event_type and "EVENT_TYPE" in table.dtypes and len(rows):
             wanted = table.strings.find(event_type)
             rows = rows[table.column("EVENT_TYPE")[rows] == (-2 if wanted is None else wanted)]
-        if len(rows) > 1:
-            rows = rows[np.argsort(table.column("TIMESTAMP")[rows], kind="stable")]
-        return table.column("ITEM_ID")[rows]
+        return table.column("ITEM_ID")[rows]  # insertion order; folding a user in ignores order
 
     def _remember(self, endpoint: Endpoint, user_id: str | None, items: list[str]) -> str:
         rid = f"RID-{mock_random.uuid4()}"
@@ -171,7 +172,8 @@ class ServingMixin:
         catalog = self._catalog(endpoint)
         user_code = catalog.users.find(user_id) if user_id else None
         item_code = catalog.items.find(item_id) if item_id else None
-        ranking, scores = self._rank_items(endpoint, user_code, item_code, item_id is not None)
+        plain = not (filter_arn or promotions or endpoint.recipe.auto_exclude_event_type or item_code is not None)
+        ranking, scores = self._rank_items(endpoint, user_code, item_code, k if plain else None)
         allowed = self._filter_mask(filter_arn, filter_values, endpoint, ranking, user_code, item_code, "ItemID")
         exclude = self._auto_exclusions(endpoint, user_code)
         if exclude is not None:
@@ -189,14 +191,16 @@ class ServingMixin:
         return {"itemList": items, "recommendationId": rid}
 
     def _rank_items(self, endpoint: Endpoint, user_code: int | None, item_code: int | None,
-                    item_given: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        """Every item the endpoint knows, best first, with scores when the recipe has them."""
+                    limit: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The items the endpoint knows, best first, with scores when the recipe has them: all
+        of them, or (``limit``, when nothing will be filtered out) just the head the answer
+        and its exploration slots can use."""
         import numpy as np
         trained = endpoint.trained
         model = trained.model
         family = endpoint.recipe.family
         if family in SCORED_FAMILIES:
-            return self._scored_ranking(endpoint, user_code)
+            return self._scored_ranking(endpoint, user_code, limit)
         if family in RELATED_FAMILIES:
             ranking = model.related(-1 if item_code is None else int(item_code), len(model.items) + 1)
             return ranking.astype(np.int64), None
@@ -204,7 +208,8 @@ class ServingMixin:
             return model.top(len(model.codes)).astype(np.int64), None
         raise InvalidInputException(f"{endpoint.recipe.name} does not serve GetRecommendations.")
 
-    def _scored_ranking(self, endpoint: Endpoint, user_code: int | None) -> tuple[np.ndarray, np.ndarray]:
+    def _scored_ranking(self, endpoint: Endpoint, user_code: int | None,
+                        limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Softmax of user . item over the whole catalogue (model items plus Items-dataset items
         the model has not seen, which score as a zero vector), best first."""
         import numpy as np
@@ -220,7 +225,8 @@ class ServingMixin:
         scores = model.softmax(raw)
         # Ties: popular first, then by code (codes are ascending within the catalogue order).
         key = raw + 1e-9 * popularity / max(float(popularity.max()), 1.0) if len(popularity) else raw
-        order = np.argsort(-key, kind="stable")
+        endpoint.catalogue_scores = (codes, scores)
+        order = _best_first(key, limit)
         return codes[order], scores[order]
 
     @staticmethod
@@ -260,11 +266,14 @@ class ServingMixin:
         picked = [candidates[i] for i in sorted(rng.choice(len(candidates), min(slots, len(candidates)), replace=False))]
         keep = entries[: max(len(entries) - len(picked), 0)] if len(entries) >= k else entries
         spots = sorted(rng.choice(len(keep) + len(picked), len(picked), replace=False))
-        where = {int(ranking[i]): i for i in np.flatnonzero(np.isin(ranking, picked))}
+        if endpoint.catalogue_scores is not None:
+            codes, every = endpoint.catalogue_scores
+            where = {int(codes[i]): float(every[i]) for i in np.flatnonzero(np.isin(codes, picked))}
+        else:
+            where = {}
         result = list(keep)
         for spot, code in zip(spots, picked):
-            score = float(scores[where[code]]) if scores is not None and code in where else None
-            result.insert(int(spot), (code, score, "Exploration"))
+            result.insert(int(spot), (code, where.get(code), "Exploration"))
         return result[:k]
 
     # ---- promotions ----------------------------------------------------------------------
@@ -329,7 +338,7 @@ class ServingMixin:
         for code, score, reason in entries:
             item: dict[str, Any] = {"itemId": catalog.items.values[code]}
             if score is not None and endpoint.recipe.scores:
-                item["score"] = round(score, 7)
+                item["score"] = score
             if reason == "Promoted":
                 item["promotionName"] = promotion_name
                 if v2:
@@ -452,6 +461,16 @@ class ServingMixin:
         return self.apply_filter(  # type: ignore[attr-defined]
             filter_arn, filter_values or {}, endpoint.dataset_group_arn, candidates, user_code, item_code, target
         )
+
+
+def _best_first(key: np.ndarray, limit: int | None) -> np.ndarray:
+    """Indices of ``key`` from highest to lowest (stable); only the top ``limit`` when given."""
+    import numpy as np
+
+    if limit is None or limit >= len(key):
+        return np.argsort(-key, kind="stable")
+    head = np.argpartition(-key, limit - 1)[:limit] if limit > 0 else np.empty(0, np.int64)
+    return head[np.argsort(-key[head], kind="stable")]
 
 
 def _seed(*parts: Any) -> int:
