@@ -80,6 +80,33 @@ class Resource:
         return self.status in (states.DELETE_PENDING, states.DELETE_IN_PROGRESS)
 
 
+class UpdateRecord:
+    """A ``latest…Update`` summary (solution, campaign, recommender): its own CREATE
+    lifecycle, model ``personalize::<kind>-update``, while the resource itself stays ACTIVE."""
+
+    def __init__(self, kind: str, failure_reason: str | None = None) -> None:
+        self.creation_date_time = self.last_updated_date_time = now()
+        self._failure_reason = failure_reason
+        table = states.CREATE_FAILING if failure_reason else states.CREATE
+        self._state = ManagedState(states.model_name(kind, "update"), list(table))
+        self._seen = table[0][0]
+
+    @property
+    def status(self) -> str:
+        current = self._state.status or states.ACTIVE
+        if current != self._seen:
+            self._seen = current
+            self.last_updated_date_time = now()
+        return current
+
+    @property
+    def failure_reason(self) -> str | None:
+        return self._failure_reason if self.status == states.CREATE_FAILED else None
+
+    def advance(self) -> None:
+        self._state.advance()
+
+
 R = TypeVar("R", bound=Resource)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from moto.moto_api._internal.managed_state_model import ManagedState
 
 from .. import states
 from ..exceptions import (
@@ -25,7 +24,7 @@ from ..exceptions import (
     ResourceInUseException,
     ResourceNotFoundException,
 )
-from .base import Resource, Store, now, paginated
+from .base import Resource, Store, UpdateRecord, paginated
 from .catalogue import EXPLORATION_DEFAULTS, USER_SEGMENTATION, RecipeInfo
 from .training import Solution, SolutionVersion
 
@@ -74,33 +73,19 @@ def _number_in(value: Any, accept: Any) -> bool:
     return math.isfinite(number) and accept(number)
 
 
-class CampaignUpdate:
+class CampaignUpdate(UpdateRecord):
     """``latestCampaignUpdate``: its own CREATE lifecycle while the campaign stays ACTIVE."""
 
     def __init__(self, version: SolutionVersion, requested_arn: str, tps: int, config: dict[str, Any] | None) -> None:
+        super().__init__("campaign")
         self.version = version  # resolved at update time; with sync, the latest ACTIVE one follows
         self.requested_arn = requested_arn  # as the caller wrote it ($LATEST alias kept)
         self.min_provisioned_tps = tps
         self.campaign_config = config
-        self.creation_date_time = self.last_updated_date_time = now()
-        self.failure_reason = None
-        self._state = ManagedState(states.model_name("campaign", "update"), list(states.CREATE))
-        self._seen = states.CREATE_PENDING
-
-    @property
-    def status(self) -> str:
-        current = self._state.status or states.ACTIVE
-        if current != self._seen:
-            self._seen = current
-            self.last_updated_date_time = now()
-        return current
 
     @property
     def solution_version_arn(self) -> str:
         return _following(self.version, self.campaign_config).arn
-
-    def advance(self) -> None:
-        self._state.advance()
 
 
 def _following(version: SolutionVersion, config: dict[str, Any] | None) -> SolutionVersion:

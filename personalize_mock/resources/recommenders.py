@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.moto_api._internal.managed_state_model import ManagedState
 
 from .. import states
 from ..exceptions import (
@@ -28,7 +27,7 @@ from ..exceptions import (
     ResourceNotFoundException,
 )
 from ..settings import RELAXED_DATA_ENV, relaxed_data
-from .base import Resource, Store, now, paginated
+from .base import Resource, Store, UpdateRecord, paginated
 from .campaigns import exploration_config
 from .catalogue import RECIPES, RecipeInfo
 from .datasets import Dataset, DatasetGroup
@@ -45,32 +44,13 @@ _TRAINED_STATUSES = (
 )
 
 
-class RecommenderUpdate:
+class RecommenderUpdate(UpdateRecord):
     """``latestRecommenderUpdate``: its own CREATE lifecycle while the recommender serves on."""
 
     def __init__(self, config: dict[str, Any], trained: Any, failure_reason: str | None) -> None:
+        super().__init__("recommender", failure_reason)
         self.recommender_config = config
         self.trained = trained  # a retrained model when the training columns changed, else None
-        self._failure_reason = failure_reason
-        self.creation_date_time = self.last_updated_date_time = now()
-        table = states.CREATE_FAILING if failure_reason else states.CREATE
-        self._state = ManagedState(states.model_name("recommender", "update"), list(table))
-        self._seen = states.CREATE_PENDING
-
-    @property
-    def status(self) -> str:
-        current = self._state.status or states.ACTIVE
-        if current != self._seen:
-            self._seen = current
-            self.last_updated_date_time = now()
-        return current
-
-    @property
-    def failure_reason(self) -> str | None:
-        return self._failure_reason if self.status == states.CREATE_FAILED else None
-
-    def advance(self) -> None:
-        self._state.advance()
 
 
 class Recommender(Resource):

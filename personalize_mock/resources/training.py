@@ -21,7 +21,7 @@ from ..exceptions import (
     ResourceNotFoundException,
 )
 from ..settings import RELAXED_DATA_ENV, relaxed_data
-from .base import Resource, Store, now, paginated
+from .base import Resource, Store, UpdateRecord, paginated
 from .catalogue import RECIPES, RecipeInfo
 from .datasets import Dataset, DatasetGroup
 
@@ -31,26 +31,15 @@ SCHEDULE = re.compile(r"rate\((\d+) days?\)")
 UPDATE_RECIPES = ("aws-user-personalization", "aws-hrnn-coldstart")
 
 
-class SolutionUpdate:
+class SolutionUpdate(UpdateRecord):
     """``latestSolutionUpdate``: its own CREATE lifecycle while the solution stays ACTIVE."""
 
     def __init__(self, config: dict[str, Any], perform_auto_training: bool | None,
                  perform_incremental_update: bool | None) -> None:
-        from moto.moto_api._internal.managed_state_model import ManagedState
-
+        super().__init__("solution")
         self.solution_update_config = config
         self.perform_auto_training = perform_auto_training
         self.perform_incremental_update = perform_incremental_update
-        self.creation_date_time = self.last_updated_date_time = now()
-        self.failure_reason = None
-        self._state = ManagedState(states.model_name("solution", "update"), list(states.CREATE))
-
-    @property
-    def status(self) -> str:
-        return self._state.status or states.ACTIVE
-
-    def advance(self) -> None:
-        self._state.advance()
 
 
 class Solution(Resource):
