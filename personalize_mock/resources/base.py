@@ -24,26 +24,16 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Resource:
-    """A named resource with an ARN and a status driven by moto's state manager.
-
-    ``kind`` is both the ARN resource type and the state-manager model name suffix.
-    The serializer finds ``<className>Arn`` in ``arn`` (moto's class-prefix alias), every
-    other output member in the snake_case attribute of the same name.
-    """
+class Lifecycle:
+    """A status driven by a ``ManagedState``; ``lastUpdatedDateTime`` follows its changes."""
 
     kind: ClassVar[str]
-    create_table: ClassVar[states.Table] = states.CREATE
-    failing_table: ClassVar[states.Table] = states.CREATE_FAILING
     failed_status: ClassVar[str] = states.CREATE_FAILED
-    delete_table: ClassVar[states.Table] = states.DELETE
-
-    def __init__(self, arn: str, name: str, failure_reason: str | None = None) -> None:
-        self.arn = arn
-        self.name = name
-        self.creation_date_time = self.last_updated_date_time = now()
-        self._failure_reason = failure_reason
-        self._enter("create", self.failing_table if failure_reason else self.create_table)
+    settled: ClassVar[str] = states.GONE  # what the status reads once the table has run out
+    _state: ManagedState
+    _seen: str
+    _failure_reason: str | None
+    last_updated_date_time: datetime
 
     def _enter(self, phase: str, table: states.Table) -> None:
         self._state = ManagedState(states.model_name(self.kind, phase), list(table))
@@ -51,7 +41,7 @@ class Resource:
 
     @property
     def status(self) -> str:
-        current = self._state.status or states.GONE
+        current = self._state.status or self.settled
         if current != self._seen:
             self._seen = current
             self.last_updated_date_time = now()
@@ -63,6 +53,26 @@ class Resource:
 
     def advance(self) -> None:
         self._state.advance()
+
+
+class Resource(Lifecycle):
+    """A named resource with an ARN and a status driven by moto's state manager.
+
+    ``kind`` is both the ARN resource type and the state-manager model name suffix.
+    The serializer finds ``<className>Arn`` in ``arn`` (moto's class-prefix alias), every
+    other output member in the snake_case attribute of the same name.
+    """
+
+    create_table: ClassVar[states.Table] = states.CREATE
+    failing_table: ClassVar[states.Table] = states.CREATE_FAILING
+    delete_table: ClassVar[states.Table] = states.DELETE
+
+    def __init__(self, arn: str, name: str, failure_reason: str | None = None) -> None:
+        self.arn = arn
+        self.name = name
+        self.creation_date_time = self.last_updated_date_time = now()
+        self._failure_reason = failure_reason
+        self._enter("create", self.failing_table if failure_reason else self.create_table)
 
     def touch(self) -> None:
         self.last_updated_date_time = now()
@@ -80,31 +90,17 @@ class Resource:
         return self.status in (states.DELETE_PENDING, states.DELETE_IN_PROGRESS)
 
 
-class UpdateRecord:
+class UpdateRecord(Lifecycle):
     """A ``latest…Update`` summary (solution, campaign, recommender): its own CREATE
     lifecycle, model ``personalize::<kind>-update``, while the resource itself stays ACTIVE."""
 
+    settled = states.ACTIVE
+
     def __init__(self, kind: str, failure_reason: str | None = None) -> None:
+        self.kind = kind  # type: ignore[misc]
         self.creation_date_time = self.last_updated_date_time = now()
         self._failure_reason = failure_reason
-        table = states.CREATE_FAILING if failure_reason else states.CREATE
-        self._state = ManagedState(states.model_name(kind, "update"), list(table))
-        self._seen = table[0][0]
-
-    @property
-    def status(self) -> str:
-        current = self._state.status or states.ACTIVE
-        if current != self._seen:
-            self._seen = current
-            self.last_updated_date_time = now()
-        return current
-
-    @property
-    def failure_reason(self) -> str | None:
-        return self._failure_reason if self.status == states.CREATE_FAILED else None
-
-    def advance(self) -> None:
-        self._state.advance()
+        self._enter("update", states.CREATE_FAILING if failure_reason else states.CREATE)
 
 
 R = TypeVar("R", bound=Resource)
