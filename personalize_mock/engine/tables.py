@@ -169,9 +169,10 @@ class Table:
         for index in range(int(keep.sum())):
             yield {name: self.value(name, columns[name][index]) for name in columns}
 
-    def rows_of(self, column: str, code: int) -> np.ndarray:
-        """Row numbers (insertion order) whose ``column`` holds ``code``; the grouping is
-        built once per table version, so repeated lookups (runtime calls) are cheap."""
+    def grouped(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows grouped by ``column``: ``order`` (row numbers, grouped, insertion order within a
+        group), the sorted distinct ``keys`` and ``bounds`` (group i is
+        ``order[bounds[i]:bounds[i + 1]]``). Built once per table version."""
         cached = self._by_key.get(column)
         if cached is None or cached[0] != self.version:
             values = self.column(column)
@@ -179,7 +180,12 @@ class Table:
             keys, starts = np.unique(values[order], return_index=True)
             cached = (self.version, order, keys, np.append(starts, len(order)))
             self._by_key[column] = cached
-        _, order, keys, bounds = cached
+        return cached[1], cached[2], cached[3]
+
+    def rows_of(self, column: str, code: int) -> np.ndarray:
+        """Row numbers (insertion order) whose ``column`` holds ``code``; cheap once
+        :meth:`grouped` has run for this table version."""
+        order, keys, bounds = self.grouped(column)
         at = int(np.searchsorted(keys, code))
         if at >= len(keys) or keys[at] != code:
             return np.empty(0, np.int64)

@@ -33,6 +33,9 @@ DEFAULT_ACTION_RESULTS = 5
 MAX_METADATA_COLUMNS = 10
 MAX_CONTEXT_VALUE = 1000
 REMEMBERED_RECOMMENDATIONS = 100_000
+HEAD = 100  # ranked items kept per user and history for unfiltered requests
+HEAD_BLOCK = 256  # users ranked together when one of them is asked for
+MAX_CACHED_HEADS = 50_000
 SCORED_FAMILIES = ("user_personalization", "personalized_ranking")
 RELATED_FAMILIES = ("sims", "similar_items", "semantic_similarity")
 POPULAR_FAMILIES = ("popularity", "trending")
@@ -49,9 +52,9 @@ class Endpoint:
     dataset_group_arn: str
     event_type: str | None = None
     metadata_enabled: bool = False
-    # This request's scores in catalogue order (codes, scores), kept by the scored ranking so
-    # that exploration can score items outside a truncated ranking.
-    catalogue_scores: tuple[Any, Any] | None = None
+    # code -> score for this request's user (the scored ranking sets it), so that
+    # exploration can score items outside a truncated ranking.
+    score_of: Any = None
 
 
 @dataclass
@@ -215,19 +218,84 @@ class ServingMixin:
         import numpy as np
         model = endpoint.trained.model
         codes = _serving_catalogue(model)
-        history = model.items.positions(self._user_history(endpoint, user_code, endpoint.event_type))
+        rows = self._user_history(endpoint, user_code, endpoint.event_type)  # item codes
+        # A user's ranking changes only with their history (count and newest item identify it
+        # between appends): keep the head of it per history.
+        cache = model.extra.setdefault("ranked_heads", {})
+        key = (user_code, len(rows), int(rows[-1]) if len(rows) else -1, endpoint.event_type)
+        hit = cache.get(key) if limit is not None else None
+        if hit is None and limit is not None and limit <= HEAD and endpoint.event_type is None:
+            self._fill_heads(endpoint, model, codes, user_code, cache)
+            hit = cache.get(key)
+        if hit is not None and limit <= len(hit[0]):
+            endpoint.score_of = hit[2]
+            return hit[0][:limit], hit[1][:limit]
+        history = model.items.positions(rows)
         history = history[history >= 0]
+        user = model.user_vector(history)
         raw = np.zeros(len(codes))
-        raw[: len(model.items)] = model.raw_scores(history)
+        raw[: len(model.items)] = model.item_factors @ user
         raw += _impression_penalty(model, user_code, codes)
-        popularity = np.zeros(len(codes))
-        popularity[: len(model.items)] = model.item_popularity
-        scores = model.softmax(raw)
-        # Ties: popular first, then by code (codes are ascending within the catalogue order).
-        key = raw + 1e-9 * popularity / max(float(popularity.max()), 1.0) if len(popularity) else raw
-        endpoint.catalogue_scores = (codes, scores)
-        order = _best_first(key, limit)
-        return codes[order], scores[order]
+        peak = float(raw.max()) if len(raw) else 0.0
+        scores = np.exp((raw - peak) / model.temperature)
+        total = float(scores.sum()) or 1.0
+        scores /= total
+        key_order = raw + _tie_breaks(model, codes)
+        endpoint.score_of = score_of = _vector_score_lookup(model, user_code, user, peak, total)
+        if limit is None:
+            order = _best_first(key_order, None)
+            return codes[order], scores[order]
+        order = _best_first(key_order, max(limit, HEAD))
+        if len(cache) >= MAX_CACHED_HEADS:
+            cache.clear()
+        cache[key] = (codes[order], scores[order], score_of)
+        return codes[order][:limit], scores[order][:limit]
+
+    def _fill_heads(self, endpoint: Endpoint, model: Any, codes: np.ndarray, user_code: int | None,
+                    cache: dict[Any, Any]) -> None:
+        """Rank a block of users at once (one matrix product instead of one per request) and
+        keep each user's head: later requests of any of them are lookups."""
+        import numpy as np
+
+        dataset = self._group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
+        if dataset is None or user_code is None:
+            return
+        table = dataset.table
+        order, keys, bounds = table.grouped("USER_ID")
+        at = int(np.searchsorted(keys, user_code))
+        if at >= len(keys) or keys[at] != user_code:
+            return
+        memo = model.extra.get("grouped_positions")
+        if memo is None or memo[0] is not table or memo[1] != table.version:
+            memo = (table, table.version, model.items.positions(table.column("ITEM_ID")[order]))
+            model.extra["grouped_positions"] = memo
+        positions = memo[2]
+        items = table.column("ITEM_ID")
+        start = at - at % HEAD_BLOCK
+        stop = min(len(keys), start + HEAD_BLOCK)
+        lo, hi = int(bounds[start]), int(bounds[stop])
+        rows = positions[lo:hi]
+        vectors = model.item_factors[np.maximum(rows, 0)] * (rows >= 0)[:, None]
+        users = np.add.reduceat(vectors, bounds[start:stop] - lo, axis=0)
+        raw = np.zeros((stop - start, len(codes)))
+        raw[:, : len(model.items)] = users @ model.item_factors.T
+        for i, code in enumerate(keys[start:stop].tolist()):
+            raw[i] += _impression_penalty(model, code, codes)
+        peaks = raw.max(axis=1, keepdims=True)
+        scores = np.exp((raw - peaks) / model.temperature)
+        totals = scores.sum(axis=1, keepdims=True)
+        scores /= totals
+        ranked = raw + _tie_breaks(model, codes)
+        width = min(HEAD, len(codes))
+        heads = np.argpartition(-ranked, width - 1, axis=1)[:, :width]
+        if len(cache) >= MAX_CACHED_HEADS:
+            cache.clear()
+        for i, code in enumerate(keys[start:stop].tolist()):
+            head = heads[i][np.argsort(-ranked[i, heads[i]], kind="stable")]
+            count = int(bounds[start + i + 1] - bounds[start + i])
+            last = int(items[order[bounds[start + i + 1] - 1]])  # the newest row's item
+            lookup = _vector_score_lookup(model, code, users[i], float(peaks[i, 0]), float(totals[i, 0]))
+            cache[(code, count, last, None)] = (codes[head], scores[i, head], lookup)
 
     @staticmethod
     def _pick(ranking: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
@@ -266,11 +334,7 @@ class ServingMixin:
         picked = [candidates[i] for i in sorted(rng.choice(len(candidates), min(slots, len(candidates)), replace=False))]
         keep = entries[: max(len(entries) - len(picked), 0)] if len(entries) >= k else entries
         spots = sorted(rng.choice(len(keep) + len(picked), len(picked), replace=False))
-        if endpoint.catalogue_scores is not None:
-            codes, every = endpoint.catalogue_scores
-            where = {int(codes[i]): float(every[i]) for i in np.flatnonzero(np.isin(codes, picked))}
-        else:
-            where = {}
+        where = endpoint.score_of(picked) if endpoint.score_of is not None else {}
         result = list(keep)
         for spot, code in zip(spots, picked):
             result.insert(int(spot), (code, where.get(code), "Exploration"))
@@ -461,6 +525,34 @@ class ServingMixin:
         return self.apply_filter(  # type: ignore[attr-defined]
             filter_arn, filter_values or {}, endpoint.dataset_group_arn, candidates, user_code, item_code, target
         )
+
+
+def _tie_breaks(model: Any, codes: np.ndarray) -> np.ndarray:
+    """A tiny popularity bonus per catalogue entry: equal scores rank popular items first."""
+    import numpy as np
+
+    bonus = model.extra.get("tie_breaks")
+    if bonus is None or len(bonus) != len(codes):
+        popularity = np.zeros(len(codes))
+        popularity[: len(model.items)] = model.item_popularity
+        bonus = 1e-9 * popularity / max(float(popularity.max()) if len(popularity) else 1.0, 1.0)
+        model.extra["tie_breaks"] = bonus
+    return bonus
+
+
+def _vector_score_lookup(model: Any, user_code: int, user: np.ndarray, peak: float, total: float) -> Any:
+    """code -> score from the user's vector and softmax normaliser (nothing catalogue-sized is
+    kept per user)."""
+    import numpy as np
+
+    def score_of(wanted: list[int]) -> dict[int, float]:
+        codes = np.asarray(wanted, np.int64)
+        rows = model.items.positions(codes)
+        raw = np.where(rows >= 0, model.item_factors[np.maximum(rows, 0)] @ user, 0.0)
+        raw = raw + _impression_penalty(model, user_code, codes)
+        return {int(c): float(v) for c, v in zip(codes, np.exp((raw - peak) / model.temperature) / total)}
+
+    return score_of
 
 
 def _best_first(key: np.ndarray, limit: int | None) -> np.ndarray:
