@@ -20,6 +20,10 @@ from ..exceptions import NotImplementedOperation
 from ..validation import validate_input
 
 
+# moto's converter runs a regex pass per call; member and operation names repeat endlessly.
+snake_case = lru_cache(maxsize=4096)(camelcase_to_underscores)
+
+
 @lru_cache(maxsize=None)
 def service_model(service: str) -> ServiceModel:
     import botocore.session
@@ -72,11 +76,11 @@ class OperationResponse(BaseResponse):
 def call_operation(service: str, operation: str, backend: Any, params: dict[str, Any]) -> Any:
     """Validate ``params`` against the operation's input shape and call the backend method of
     the same snake_case name under the backend lock."""
-    method = getattr(backend, camelcase_to_underscores(operation), None)
+    method = getattr(backend, snake_case(operation), None)
     if method is None:
         raise NotImplementedOperation(service, operation)
     validate_input(service_model(service).operation_model(operation).input_shape, params)
-    kwargs = {camelcase_to_underscores(k): v for k, v in params.items()}
+    kwargs = {snake_case(k): v for k, v in params.items()}
     with backend.lock:
         return method(**kwargs)
 
