@@ -175,17 +175,26 @@ class ServingMixin:
         catalog = self._catalog(endpoint)
         user_code = catalog.users.find(user_id) if user_id else None
         item_code = catalog.items.find(item_id) if item_id else None
-        plain = not (filter_arn or promotions or endpoint.recipe.auto_exclude_event_type or item_code is not None)
-        ranking, scores = self._rank_items(endpoint, user_code, item_code, k if plain else None)
-        allowed = self._filter_mask(filter_arn, filter_values, endpoint, ranking, user_code, item_code, "ItemID")
         exclude = self._auto_exclusions(endpoint, user_code)
-        if exclude is not None:
-            allowed &= ~np.isin(ranking, exclude)
-        if item_code is not None:
-            allowed &= ranking != item_code
+
+        def permitted(codes: np.ndarray) -> np.ndarray:
+            mask = self._filter_mask(filter_arn, filter_values, endpoint, codes, user_code, item_code, "ItemID")
+            if exclude is not None:
+                mask &= ~np.isin(codes, exclude)
+            if item_code is not None:
+                mask &= codes != item_code
+            return mask
+
+        # Try the user's ranked head first; rank everything only if filters leave too few.
+        headed = not promotions
+        ranking, scores = self._rank_items(endpoint, user_code, item_code, k if headed else None)
+        allowed = permitted(ranking)
+        if headed and int(allowed.sum()) < k and endpoint.recipe.family in SCORED_FAMILIES:
+            ranking, scores = self._rank_items(endpoint, user_code, item_code, None)
+            allowed = permitted(ranking)
         picked = self._pick(ranking, allowed, k)
         entries = [(int(ranking[i]), None if scores is None else float(scores[i]), None) for i in picked]
-        entries = self._explore(endpoint, entries, ranking, scores, allowed, user_id, k)
+        entries = self._explore(endpoint, entries, permitted, user_id, k)
         promotion = promotions[0] if promotions else None
         if promotion:
             entries = self._promote(endpoint, entries, promotion, ranking, scores, user_code, item_code, k)
@@ -196,8 +205,8 @@ class ServingMixin:
     def _rank_items(self, endpoint: Endpoint, user_code: int | None, item_code: int | None,
                     limit: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """The items the endpoint knows, best first, with scores when the recipe has them: all
-        of them, or (``limit``, when nothing will be filtered out) just the head the answer
-        and its exploration slots can use."""
+        of them, or (with ``limit``) for a scored recipe just the user's ranked head, at least
+        ``limit`` long."""
         import numpy as np
         trained = endpoint.trained
         model = trained.model
@@ -229,7 +238,7 @@ class ServingMixin:
             hit = cache.get(key)
         if hit is not None and limit <= len(hit[0]):
             endpoint.score_of = hit[2]
-            return hit[0][:limit], hit[1][:limit]
+            return hit[0], hit[1]  # the whole head: filters may need more than ``limit``
         history = model.items.positions(rows)
         history = history[history >= 0]
         user = model.user_vector(history)
@@ -249,7 +258,7 @@ class ServingMixin:
         if len(cache) >= MAX_CACHED_HEADS:
             cache.clear()
         cache[key] = (codes[order], scores[order], score_of)
-        return codes[order][:limit], scores[order][:limit]
+        return codes[order], scores[order]
 
     def _fill_heads(self, endpoint: Endpoint, model: Any, codes: np.ndarray, user_code: int | None,
                     cache: dict[Any, Any]) -> None:
@@ -311,8 +320,7 @@ class ServingMixin:
 
     # ---- exploration ---------------------------------------------------------------------
     def _explore(self, endpoint: Endpoint, entries: list[tuple[int, float | None, str | None]],
-                 ranking: np.ndarray, scores: np.ndarray | None, allowed: np.ndarray,
-                 user_id: str | None, k: int) -> list[tuple[int, float | None, str | None]]:
+                 permitted: Any, user_id: str | None, k: int) -> list[tuple[int, float | None, str | None]]:
         """Mix cold items (young by CREATION_TIMESTAMP or first interaction) into the list in
         proportion to ``explorationWeight``; deterministic for a given request."""
         import numpy as np
@@ -326,8 +334,8 @@ class ServingMixin:
             return entries
         cold = _cold_items(endpoint.trained.model, cutoff_days)
         chosen = [code for code, _, _ in entries]
-        blocked = np.concatenate([ranking[~allowed], np.asarray(chosen, np.int64)])
-        candidates = [int(c) for c in cold[~np.isin(cold, blocked)]] if len(cold) else []
+        fresh = cold[~np.isin(cold, np.asarray(chosen, np.int64))] if len(cold) else cold
+        candidates = [int(c) for c in fresh[permitted(fresh)]] if len(fresh) else []
         if not candidates:
             return entries
         rng = np.random.default_rng(_seed(endpoint.arn, user_id or "", k))
