@@ -32,15 +32,20 @@ class Lifecycle:
     settled: ClassVar[str] = states.GONE  # what the status reads once the table has run out
     _state: ManagedState
     _seen: str
+    _final: set[str]
     _failure_reason: str | None
     last_updated_date_time: datetime
 
     def _enter(self, phase: str, table: states.Table) -> None:
         self._state = ManagedState(states.model_name(self.kind, phase), list(table))
         self._seen = table[0][0]
+        # Statuses the table never leaves: once reached, no need to ask the state manager.
+        self._final = {after for _, after in table} - {before for before, _ in table}
 
     @property
     def status(self) -> str:
+        if self._seen in self._final:
+            return self._seen
         current = self._state.status or self.settled
         if current != self._seen:
             self._seen = current
