@@ -212,6 +212,12 @@ class DatasetsMixin:
         return group
 
     # ---- datasets ------------------------------------------------------------------------
+    def group_dataset(self, dataset_group_arn: str, kind: str) -> Dataset | None:
+        """The group's dataset of one type (``INTERACTIONS``, ``ITEMS``, ...), found by its
+        ARN (``dataset/{group name}/{TYPE}``) rather than by scanning."""
+        arn = dataset_group_arn.replace(":dataset-group/", ":dataset/", 1) + "/" + kind
+        return self.datasets.find(arn)
+
     def _schema_for(self, schema_arn: str, dataset_type: str, group: DatasetGroup) -> Schema:
         schema = self.schemas.get(schema_arn)
         if (schema.domain or None) != (group.domain or None):

@@ -42,12 +42,6 @@ class EventsMixin:
     datasets: Store[Dataset]
 
     # ---- shared checks -------------------------------------------------------------------
-    def _group_dataset(self, dataset_group_arn: str, kind: str) -> Dataset | None:
-        return next(
-            (d for d in self.datasets if d.dataset_group_arn == dataset_group_arn and d.dataset_type == kind),
-            None,
-        )
-
     def _put_target(self, dataset_arn: str, kind: str) -> Dataset:
         dataset = self.datasets.get(dataset_arn)
         if dataset.dataset_type != kind:
@@ -107,7 +101,7 @@ class EventsMixin:
         self, tracking_id: str, session_id: str, event_list: list[dict[str, Any]], user_id: str | None = None
     ) -> None:
         tracker: EventTracker = self.tracker_for(tracking_id)  # type: ignore[attr-defined]
-        dataset = self._group_dataset(tracker.dataset_group_arn, "INTERACTIONS")
+        dataset = self.group_dataset(tracker.dataset_group_arn, "INTERACTIONS")
         if dataset is None:
             raise InvalidInputException(
                 f"Dataset group {tracker.dataset_group_arn} has no Interactions dataset to record events in."

@@ -108,19 +108,13 @@ class ServingMixin:
             recommender.dataset_group_arn, None, bool(config.get("enableMetadataWithRecommendations")),
         )
 
-    def _group_dataset(self, dataset_group_arn: str, kind: str) -> Any:  # EventsMixin has it too
-        return next(
-            (d for d in self.datasets if d.dataset_group_arn == dataset_group_arn and d.dataset_type == kind),  # type: ignore[attr-defined]
-            None,
-        )
-
     def _catalog(self, endpoint: Endpoint) -> Any:
         return self.dataset_groups.get(endpoint.dataset_group_arn).catalog  # type: ignore[attr-defined]
 
     def _user_history(self, endpoint: Endpoint, user_code: int | None, event_type: str | None = None) -> np.ndarray:
         """Item codes of the user's interactions (bulk and PutEvents alike)."""
         import numpy as np
-        dataset = self._group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
+        dataset = self.group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
         if dataset is None or user_code is None:
             return np.empty(0, np.int32)
         table = dataset.table
@@ -193,7 +187,9 @@ class ServingMixin:
             ranking, scores = self._rank_items(endpoint, user_code, item_code, None)
             allowed = permitted(ranking)
         picked = self._pick(ranking, allowed, k)
-        entries = [(int(ranking[i]), None if scores is None else float(scores[i]), None) for i in picked]
+        chosen_codes = ranking[picked].tolist()
+        chosen_scores = scores[picked].tolist() if scores is not None else [None] * len(chosen_codes)
+        entries = [(code, score, None) for code, score in zip(chosen_codes, chosen_scores)]
         entries = self._explore(endpoint, entries, permitted, user_id, k)
         promotion = promotions[0] if promotions else None
         if promotion:
@@ -266,7 +262,7 @@ class ServingMixin:
         keep each user's head: later requests of any of them are lookups."""
         import numpy as np
 
-        dataset = self._group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
+        dataset = self.group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
         if dataset is None or user_code is None:
             return
         table = dataset.table
@@ -389,7 +385,7 @@ class ServingMixin:
             raise InvalidInputException(
                 f"{endpoint.arn} was not created with enableMetadataWithRecommendations; it cannot return metadata."
             )
-        items = self._group_dataset(endpoint.dataset_group_arn, "ITEMS")
+        items = self.group_dataset(endpoint.dataset_group_arn, "ITEMS")
         known = {f.name.upper(): f.name for f in items.fields} if items is not None else {}
         for column in columns:
             if column.upper() not in known:
@@ -423,7 +419,7 @@ class ServingMixin:
         return items
 
     def _item_metadata(self, endpoint: Endpoint, codes: list[int], columns: list[str]) -> dict[int, dict[str, str]]:
-        items = self._group_dataset(endpoint.dataset_group_arn, "ITEMS")
+        items = self.group_dataset(endpoint.dataset_group_arn, "ITEMS")
         if items is None:
             return {}
         table = items.table
