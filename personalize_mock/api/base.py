@@ -8,7 +8,6 @@ backend does not offer yet answers ``NotImplementedException`` naming it.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -64,7 +63,9 @@ class OperationResponse(BaseResponse):
         if result is None:
             return EmptyResult()
         if self.RAW_JSON:
-            return json.dumps(result)  # type: ignore[return-value]
+            import orjson
+
+            return orjson.dumps(result).decode()  # type: ignore[return-value]
         return LockedResult(result, self.backend.lock)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
