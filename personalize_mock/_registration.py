@@ -47,19 +47,22 @@ def register() -> None:
         _registered = True
 
 
-def _install_fast_runtime() -> None:
-    """Let the runtime fast path (``api.fast_runtime.answer``) see each request before moto's
-    stubber: botocore runs every before-send handler, so moto's entry in botocore's built-in
-    handlers is replaced by one that tries the fast path first and otherwise calls moto's
-    stubber. Clients created from now on use it; earlier ones keep moto's path."""
-    from botocore.handlers import BUILTIN_HANDLERS
+def runtime_first(event_name: str, request: Any, **kwargs: Any) -> Any:
+    """moto's botocore stubber, preceded by the runtime fast path (``api.fast_runtime``)."""
     from moto.core.models import botocore_stubber
 
     from .api.fast_runtime import answer
 
-    def runtime_first(event_name: str, request: Any, **kwargs: Any) -> Any:
-        response = answer(request)
-        return response if response is not None else botocore_stubber(event_name, request, **kwargs)
+    response = answer(request)
+    return response if response is not None else botocore_stubber(event_name, request, **kwargs)
+
+
+def _install_fast_runtime() -> None:
+    """Let the runtime fast path see each request before moto's stubber: botocore runs every
+    before-send handler, so moto's entry in botocore's built-in handlers is replaced by
+    ``runtime_first``. Clients created from now on use it; earlier ones keep moto's path."""
+    from botocore.handlers import BUILTIN_HANDLERS
+    from moto.core.models import botocore_stubber
 
     for index, entry in enumerate(BUILTIN_HANDLERS):  # entries may carry a third item
         if entry[1] is botocore_stubber:
