@@ -21,6 +21,12 @@ def _compiled(pattern: str) -> Any:
     return regex.compile(pattern)
 
 
+@lru_cache(maxsize=4096)
+def _matches(pattern: str, value: str) -> bool:
+    """Whether ``value`` matches in full; the same ARNs and names come back on every call."""
+    return _compiled(pattern).fullmatch(value) is not None
+
+
 def _show(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 200 else text[:200] + "..."
@@ -53,7 +59,7 @@ def _check(shape: Shape, value: Any, where: str, errors: list[str]) -> None:
     if kind == "string":
         if shape.enum and value not in shape.enum:
             fail(f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
-        elif "pattern" in meta and not _compiled(meta["pattern"]).fullmatch(value):
+        elif "pattern" in meta and not _matches(meta["pattern"], value):
             fail(f"Member must satisfy regular expression pattern: {meta['pattern']}")
     elif kind == "list":
         for index, item in enumerate(value, start=1):

@@ -400,6 +400,13 @@ class ServingMixin:
 
     def _predicted_items(self, endpoint: Endpoint, catalog: Any, entries: list[tuple[int, float | None, str | None]],
                          columns: list[str], promotion_name: str | None = None) -> list[dict[str, Any]]:
+        ids = catalog.items.values
+        if not columns and not promotion_name and all(reason is None or reason == "Exploration" for _, _, reason in entries) \
+                and not endpoint.recipe.name.endswith("-v2"):  # the common case, built in one pass
+            if endpoint.recipe.scores:
+                return [{"itemId": ids[code], "score": score} if score is not None else {"itemId": ids[code]}
+                        for code, score, _ in entries]
+            return [{"itemId": ids[code]} for code, _, _ in entries]
         metadata = self._item_metadata(endpoint, [code for code, _, _ in entries], columns) if columns else {}
         v2 = endpoint.recipe.name.endswith("-v2")
         items = []
