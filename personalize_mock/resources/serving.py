@@ -220,9 +220,10 @@ class ServingMixin:
                         limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Softmax of user . item over the whole catalogue (model items plus Items-dataset items
         the model has not seen, which score as a zero vector), best first."""
+        from ..engine import ranking as scoring
         import numpy as np
         model = endpoint.trained.model
-        codes = _serving_catalogue(model)
+        codes = scoring.serving_catalogue(model)
         rows = self._user_history(endpoint, user_code, endpoint.event_type)  # item codes
         # A user's ranking changes only with their history (count and newest item identify it
         # between appends): keep the head of it per history.
@@ -240,17 +241,17 @@ class ServingMixin:
         user = model.user_vector(history)
         raw = np.zeros(len(codes))
         raw[: len(model.items)] = model.item_factors @ user
-        raw += _impression_penalty(model, user_code, codes)
+        raw += scoring.impression_penalty(model, user_code, codes)
         peak = float(raw.max()) if len(raw) else 0.0
         scores = np.exp((raw - peak) / model.temperature)
         total = float(scores.sum()) or 1.0
         scores /= total
-        key_order = raw + _tie_breaks(model, codes)
-        endpoint.score_of = score_of = _vector_score_lookup(model, user_code, user, peak, total)
+        key_order = raw + scoring.tie_breaks(model, codes)
+        endpoint.score_of = score_of = scoring.vector_score_lookup(model, user_code, user, peak, total)
         if limit is None:
-            order = _best_first(key_order, None)
+            order = scoring.best_first(key_order, None)
             return codes[order], scores[order]
-        order = _best_first(key_order, max(limit, HEAD))
+        order = scoring.best_first(key_order, max(limit, HEAD))
         if len(cache) >= MAX_CACHED_HEADS:
             cache.clear()
         cache[key] = (codes[order], scores[order], score_of)
@@ -260,6 +261,7 @@ class ServingMixin:
                     cache: dict[Any, Any]) -> None:
         """Rank a block of users at once (one matrix product instead of one per request) and
         keep each user's head: later requests of any of them are lookups."""
+        from ..engine import ranking as scoring
         import numpy as np
 
         dataset = self.group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
@@ -285,12 +287,12 @@ class ServingMixin:
         raw = np.zeros((stop - start, len(codes)))
         raw[:, : len(model.items)] = users @ model.item_factors.T
         for i, code in enumerate(keys[start:stop].tolist()):
-            raw[i] += _impression_penalty(model, code, codes)
+            raw[i] += scoring.impression_penalty(model, code, codes)
         peaks = raw.max(axis=1, keepdims=True)
         scores = np.exp((raw - peaks) / model.temperature)
         totals = scores.sum(axis=1, keepdims=True)
         scores /= totals
-        ranked = raw + _tie_breaks(model, codes)
+        ranked = raw + scoring.tie_breaks(model, codes)
         width = min(HEAD, len(codes))
         heads = np.argpartition(-ranked, width - 1, axis=1)[:, :width]
         if len(cache) >= MAX_CACHED_HEADS:
@@ -299,7 +301,7 @@ class ServingMixin:
             head = heads[i][np.argsort(-ranked[i, heads[i]], kind="stable")]
             count = int(bounds[start + i + 1] - bounds[start + i])
             last = int(items[order[bounds[start + i + 1] - 1]])  # the newest row's item
-            lookup = _vector_score_lookup(model, code, users[i], float(peaks[i, 0]), float(totals[i, 0]))
+            lookup = scoring.vector_score_lookup(model, code, users[i], float(peaks[i, 0]), float(totals[i, 0]))
             cache[(code, count, last, None)] = (codes[head], scores[i, head], lookup)
 
     @staticmethod
@@ -319,6 +321,7 @@ class ServingMixin:
                  permitted: Any, user_id: str | None, k: int) -> list[tuple[int, float | None, str | None]]:
         """Mix cold items (young by CREATION_TIMESTAMP or first interaction) into the list in
         proportion to ``explorationWeight``; deterministic for a given request."""
+        from ..engine import ranking as scoring
         import numpy as np
         settings = endpoint.config.get("itemExplorationConfig") or {}
         if not endpoint.recipe.exploration or not entries or k <= 0:
@@ -328,13 +331,13 @@ class ServingMixin:
         slots = int(round(weight * k / 2))
         if slots <= 0:
             return entries
-        cold = _cold_items(endpoint.trained.model, cutoff_days)
+        cold = scoring.cold_items(endpoint.trained.model, cutoff_days)
         chosen = [code for code, _, _ in entries]
         fresh = cold[~np.isin(cold, np.asarray(chosen, np.int64))] if len(cold) else cold
         candidates = [int(c) for c in fresh[permitted(fresh)]] if len(fresh) else []
         if not candidates:
             return entries
-        rng = np.random.default_rng(_seed(endpoint.arn, user_id or "", k))
+        rng = np.random.default_rng(scoring.seed_of(f"{endpoint.arn}|{user_id or ''}|{k}"))
         picked = [candidates[i] for i in sorted(rng.choice(len(candidates), min(slots, len(candidates)), replace=False))]
         keep = entries[: max(len(entries) - len(picked), 0)] if len(entries) >= k else entries
         spots = sorted(rng.choice(len(keep) + len(picked), len(picked), replace=False))
@@ -350,6 +353,7 @@ class ServingMixin:
                  user_code: int | None, item_code: int | None, k: int) -> list[tuple[int, float | None, str | None]]:
         """Promoted items (chosen by the promotion's own filter, not the request's) take
         ``percentPromotedItems`` of the list at request-seeded positions, in their own order."""
+        from ..engine import ranking as scoring
         import numpy as np
         count = min(k, int(math.ceil(k * int(promotion.get("percentPromotedItems", 0)) / 100)))
         if count <= 0:
@@ -364,7 +368,7 @@ class ServingMixin:
                     for i in np.flatnonzero(allowed)[:count]]
         taken = {code for code, _, _ in promoted}
         rest = [e for e in entries if e[0] not in taken][: k - len(promoted)]
-        rng = np.random.default_rng(_seed(endpoint.arn, promotion.get("name", ""), k))
+        rng = np.random.default_rng(scoring.seed_of(f"{endpoint.arn}|{promotion.get('name', '')}|{k}"))
         spots = sorted(rng.choice(len(rest) + len(promoted), len(promoted), replace=False))
         result = list(rest)
         for spot, entry in zip(spots, promoted):
@@ -536,94 +540,3 @@ class ServingMixin:
         return self.apply_filter(  # type: ignore[attr-defined]
             filter_arn, filter_values or {}, endpoint.dataset_group_arn, candidates, user_code, item_code, target
         )
-
-
-def _tie_breaks(model: Any, codes: np.ndarray) -> np.ndarray:
-    """A tiny popularity bonus per catalogue entry: equal scores rank popular items first."""
-    import numpy as np
-
-    bonus = model.extra.get("tie_breaks")
-    if bonus is None or len(bonus) != len(codes):
-        popularity = np.zeros(len(codes))
-        popularity[: len(model.items)] = model.item_popularity
-        bonus = 1e-9 * popularity / max(float(popularity.max()) if len(popularity) else 1.0, 1.0)
-        model.extra["tie_breaks"] = bonus
-    return bonus
-
-
-def _vector_score_lookup(model: Any, user_code: int, user: np.ndarray, peak: float, total: float) -> Any:
-    """code -> score from the user's vector and softmax normaliser (nothing catalogue-sized is
-    kept per user)."""
-    import numpy as np
-
-    def score_of(wanted: list[int]) -> dict[int, float]:
-        codes = np.asarray(wanted, np.int64)
-        rows = model.items.positions(codes)
-        raw = np.where(rows >= 0, model.item_factors[np.maximum(rows, 0)] @ user, 0.0)
-        raw = raw + _impression_penalty(model, user_code, codes)
-        return {int(c): float(v) for c, v in zip(codes, np.exp((raw - peak) / model.temperature) / total)}
-
-    return score_of
-
-
-def _best_first(key: np.ndarray, limit: int | None) -> np.ndarray:
-    """Indices of ``key`` from highest to lowest (stable); only the top ``limit`` when given."""
-    import numpy as np
-
-    if limit is None or limit >= len(key):
-        return np.argsort(-key, kind="stable")
-    head = np.argpartition(-key, limit - 1)[:limit] if limit > 0 else np.empty(0, np.int64)
-    return head[np.argsort(-key[head], kind="stable")]
-
-
-def _seed(*parts: Any) -> int:
-    import hashlib
-
-    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:4], "big")
-
-
-def _serving_catalogue(model: Any) -> np.ndarray:
-    """Model items first (their rows), then Items-dataset items the model never saw."""
-    import numpy as np
-    cached = model.extra.get("serving_catalogue")
-    if cached is None:
-        known = model.items.codes.astype(np.int64)
-        extra = np.asarray(model.extra.get("catalogue_items", np.empty(0)), np.int64)
-        cached = np.concatenate([known, np.setdiff1d(np.unique(extra), known)])
-        model.extra["serving_catalogue"] = cached
-    return cached
-
-
-def _impression_penalty(model: Any, user_code: int | None, codes: np.ndarray) -> np.ndarray:
-    """Items shown to the user at training time but never chosen rank lower."""
-    import numpy as np
-    shown = model.extra.get("impressed_unclicked", {}).get(user_code) if user_code is not None else None
-    if not shown:
-        return np.zeros(len(codes))
-    spread = float(model.temperature) * 4.0
-    return np.where(np.isin(codes, list(shown)), -spread, 0.0)
-
-
-def _cold_items(model: Any, cutoff_days: float) -> np.ndarray:
-    """Exploration candidates: catalogue items younger than the cut-off (age from
-    CREATION_TIMESTAMP, else first interaction, else the newest interaction: new), fewest
-    interactions first."""
-    import numpy as np
-    key = ("cold", cutoff_days)
-    cached = model.extra.get(key)
-    if cached is not None:
-        return cached
-    codes = _serving_catalogue(model)
-    newest = int(model.extra.get("newest_interaction", 0))
-    created = model.extra.get("item_creation", {})
-    first_seen = model.extra.get("first_seen", {})
-    counts = np.zeros(len(codes))
-    counts[: len(model.items)] = model.item_popularity
-    cold = []
-    for index, code in enumerate(codes.tolist()):
-        born = created.get(code, first_seen.get(code, newest))
-        if newest - born < cutoff_days * 86400:
-            cold.append((counts[index], -born, code))
-    result = np.array([code for _, _, code in sorted(cold)], np.int64)
-    model.extra[key] = result
-    return result
