@@ -10,6 +10,7 @@ so a later PutEvents naming it records those items as the impression.
 from __future__ import annotations
 
 import math
+import random
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -337,10 +338,10 @@ class ServingMixin:
         candidates = [int(c) for c in fresh[permitted(fresh)]] if len(fresh) else []
         if not candidates:
             return entries
-        rng = np.random.default_rng(scoring.seed_of(f"{endpoint.arn}|{user_id or ''}|{k}"))
-        picked = [candidates[i] for i in sorted(rng.choice(len(candidates), min(slots, len(candidates)), replace=False))]
+        rng = random.Random(scoring.seed_of(f"{endpoint.arn}|{user_id or ''}|{k}"))  # per request
+        picked = [candidates[i] for i in sorted(rng.sample(range(len(candidates)), min(slots, len(candidates))))]
         keep = entries[: max(len(entries) - len(picked), 0)] if len(entries) >= k else entries
-        spots = sorted(rng.choice(len(keep) + len(picked), len(picked), replace=False))
+        spots = sorted(rng.sample(range(len(keep) + len(picked)), len(picked)))
         where = endpoint.score_of(picked) if endpoint.score_of is not None else {}
         result = list(keep)
         for spot, code in zip(spots, picked):
@@ -368,8 +369,8 @@ class ServingMixin:
                     for i in np.flatnonzero(allowed)[:count]]
         taken = {code for code, _, _ in promoted}
         rest = [e for e in entries if e[0] not in taken][: k - len(promoted)]
-        rng = np.random.default_rng(scoring.seed_of(f"{endpoint.arn}|{promotion.get('name', '')}|{k}"))
-        spots = sorted(rng.choice(len(rest) + len(promoted), len(promoted), replace=False))
+        rng = random.Random(scoring.seed_of(f"{endpoint.arn}|{promotion.get('name', '')}|{k}"))
+        spots = sorted(rng.sample(range(len(rest) + len(promoted)), len(promoted)))
         result = list(rest)
         for spot, entry in zip(spots, promoted):
             result.insert(int(spot), entry)
