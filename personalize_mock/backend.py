@@ -10,6 +10,7 @@ from moto.utilities.tagging_service import TaggingService
 
 from .exceptions import not_found
 from .resources.base import Resource, Store
+from .resources.batch import BatchInferenceJob, BatchMixin
 from .resources.campaigns import Campaign, CampaignsMixin
 from .resources.catalogue import CatalogueMixin
 from .resources.datasets import Dataset, DatasetGroup, DatasetsMixin, EventTracker, Schema
@@ -23,7 +24,7 @@ from .resources.training import Solution, SolutionVersion, TrainingMixin
 
 
 class PersonalizeBackend(
-    DatasetsMixin, EventsMixin, JobsMixin, TrainingMixin, CampaignsMixin, RecommendersMixin, FiltersMixin,
+    DatasetsMixin, EventsMixin, JobsMixin, BatchMixin, TrainingMixin, CampaignsMixin, RecommendersMixin, FiltersMixin,
     TaggingMixin, ServingMixin, CatalogueMixin, BaseBackend
 ):
     def __init__(self, region_name: str, account_id: str) -> None:
@@ -44,6 +45,7 @@ class PersonalizeBackend(
         self.campaigns: Store[Campaign] = Store("Campaign", forget)
         self.recommenders: Store[Recommender] = Store("Recommender", forget)
         self.filters: Store[Filter] = Store("Filter", forget)
+        self.batch_inference_jobs: Store[BatchInferenceJob] = Store("Batch inference job", forget)
         # ARN resource type -> store, for lookups by ARN alone (tags).
         self.stores: dict[str, Store[Any]] = {
             "schema": self.schemas,
@@ -57,6 +59,7 @@ class PersonalizeBackend(
             "campaign": self.campaigns,
             "recommender": self.recommenders,
             "filter": self.filters,
+            "batch-inference-job": self.batch_inference_jobs,
         }
 
     @property

@@ -67,6 +67,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "data-deletion-job": ("create",),
     "solution": ("create", "update", "delete"),
     "filter": ("create", "delete"),
+    "batch-inference-job": ("create",),
     "solution-version": ("create", "stop"),
     # campaign-update: latestCampaignUpdate's own CREATE lifecycle.
     "campaign": ("create", "update", "delete"),

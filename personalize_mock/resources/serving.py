@@ -147,8 +147,20 @@ class ServingMixin:
         promotions: list[dict[str, Any]] | None = None,
         metadata_columns: dict[str, list[str]] | None = None,
     ) -> dict[str, Any]:
-        import numpy as np
         endpoint = self._endpoint(campaign_arn, recommender_arn)
+        items = self.recommend_items(endpoint, item_id, user_id, num_results, context, filter_arn,
+                                     filter_values, promotions, metadata_columns)
+        rid = self._remember(endpoint, user_id, [p["itemId"] for p in items])
+        return {"itemList": items, "recommendationId": rid}
+
+    def recommend_items(
+        self, endpoint: Endpoint, item_id: str | None = None, user_id: str | None = None,
+        num_results: int | None = None, context: dict[str, str] | None = None,
+        filter_arn: str | None = None, filter_values: dict[str, str] | None = None,
+        promotions: list[dict[str, Any]] | None = None, metadata_columns: dict[str, list[str]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """GetRecommendations' answer (PredictedItems) from an endpoint; batch jobs use it too."""
+        import numpy as np
         recipe = endpoint.recipe
         family = recipe.family
         if family == "personalized_ranking":
@@ -195,9 +207,7 @@ class ServingMixin:
         promotion = promotions[0] if promotions else None
         if promotion:
             entries = self._promote(endpoint, entries, promotion, ranking, scores, user_code, item_code, k)
-        items = self._predicted_items(endpoint, catalog, entries, columns, promotion and promotion.get("name"))
-        rid = self._remember(endpoint, user_id, [p["itemId"] for p in items])
-        return {"itemList": items, "recommendationId": rid}
+        return self._predicted_items(endpoint, catalog, entries, columns, promotion and promotion.get("name"))
 
     def _rank_items(self, endpoint: Endpoint, user_code: int | None, item_code: int | None,
                     limit: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -460,11 +470,21 @@ class ServingMixin:
         filter_values: dict[str, str] | None = None,
         metadata_columns: dict[str, list[str]] | None = None,
     ) -> dict[str, Any]:
-        import numpy as np
         endpoint = self._endpoint(campaign_arn, None)
+        ranking = self.rank_input(endpoint, input_list, user_id, context, filter_arn, filter_values, metadata_columns)
+        rid = self._remember(endpoint, user_id, [r["itemId"] for r in ranking])
+        return {"personalizedRanking": ranking, "recommendationId": rid}
+
+    def rank_input(
+        self, endpoint: Endpoint, input_list: list[str], user_id: str, context: dict[str, str] | None = None,
+        filter_arn: str | None = None, filter_values: dict[str, str] | None = None,
+        metadata_columns: dict[str, list[str]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """GetPersonalizedRanking's answer from an endpoint; batch jobs use it too."""
+        import numpy as np
         if endpoint.recipe.family != "personalized_ranking":
             raise InvalidInputException(
-                f"Campaign {campaign_arn} uses {endpoint.recipe.name}, not a PERSONALIZED_RANKING recipe."
+                f"{endpoint.arn} uses {endpoint.recipe.name}, not a PERSONALIZED_RANKING recipe."
             )
         columns = self._metadata_columns(endpoint, metadata_columns)
         cap = MAX_RESULTS_WITH_METADATA if columns else MAX_RESULTS
@@ -492,8 +512,7 @@ class ServingMixin:
         for index, item_id in enumerate(input_list):  # unknown items: last, input order, no score
             if rows[index] < 0 and allowed[index] and item_id not in {r["itemId"] for r in ranking}:
                 ranking.append({"itemId": item_id} | ({"metadata": {}} if columns else {}))
-        rid = self._remember(endpoint, user_id, [r["itemId"] for r in ranking])
-        return {"personalizedRanking": ranking, "recommendationId": rid}
+        return ranking
 
     # ---- GetActionRecommendations --------------------------------------------------------
     def get_action_recommendations(

@@ -1,0 +1,144 @@
+"""Batch inference jobs: JSON Lines from S3 in, ``<input file>.out`` JSON Lines back to S3.
+
+The job runs on create against the solution version's model, the way the runtime would answer
+each line (same ranking, filters and exploration), without recommendation ids. A bad line gets
+an ``error`` of its own; a missing input or an unusable output location fails the job.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .. import states
+from ..exceptions import InvalidInputException, LimitExceededException, ResourceInUseException
+from ..s3io import S3Error
+from .base import Store, paginated
+from .jobs import Job
+from .serving import Endpoint
+from .training import SolutionVersion
+
+MAX_RUNNING_BATCH_JOBS = 5  # per region
+DEFAULT_BATCH_RESULTS = 25
+MAX_BATCH_RESULTS = 500
+
+
+class BatchInferenceJob(Job):
+    kind = "batch-inference-job"
+
+    def __init__(self, arn: str, name: str, version: SolutionVersion, settings: dict[str, Any],
+                 failure_reason: str | None) -> None:
+        super().__init__(arn, name, failure_reason)
+        self.solution_version_arn = version.arn
+        self.filter_arn = settings.get("filter_arn")
+        self.num_results = settings.get("num_results")
+        self.job_input = settings["job_input"]
+        self.job_output = settings["job_output"]
+        self.role_arn = settings["role_arn"]
+        self.batch_inference_job_config = settings.get("config")
+        self.batch_inference_job_mode = settings.get("mode") or "STANDARD"
+        self.theme_generation_config = settings.get("theme_generation_config")
+
+
+class BatchMixin:
+    """Backend operations for batch inference jobs. Mixed into PersonalizeBackend."""
+
+    solution_versions: Store[SolutionVersion]
+    batch_inference_jobs: Store[BatchInferenceJob]
+
+    def create_batch_inference_job(
+        self,
+        job_name: str,
+        solution_version_arn: str,
+        job_input: dict[str, Any],
+        job_output: dict[str, Any],
+        role_arn: str,
+        filter_arn: str | None = None,
+        num_results: int | None = None,
+        batch_inference_job_config: dict[str, Any] | None = None,
+        tags: list[dict[str, str]] | None = None,
+        batch_inference_job_mode: str | None = None,
+        theme_generation_config: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        arn = self.arn(f"batch-inference-job/{job_name}")  # type: ignore[attr-defined]
+        self.batch_inference_jobs.ensure_new(arn)
+        version = self.solution_versions.get(solution_version_arn)
+        if version.status != states.ACTIVE or version.trained is None:
+            raise ResourceInUseException(
+                f"Solution version {solution_version_arn} is {version.status}; it must be ACTIVE."
+            )
+        recipe = version.solution.recipe
+        if recipe is None or not recipe.batch_inference or recipe.recipe_type == "USER_SEGMENTATION":
+            raise InvalidInputException(f"Recipe {recipe.name if recipe else '?'} does not support batch inference jobs.")
+        mode = batch_inference_job_mode or "STANDARD"
+        if mode == "THEME_GENERATION" and recipe.family != "similar_items":
+            raise InvalidInputException("batchInferenceJobMode THEME_GENERATION needs an aws-similar-items solution version.")
+        if num_results is not None and not 1 <= num_results <= MAX_BATCH_RESULTS:
+            raise InvalidInputException(f"numResults must be between 1 and {MAX_BATCH_RESULTS}.")
+        if filter_arn:
+            self.filters.get(filter_arn)  # type: ignore[attr-defined]
+        source, target = job_input["s3DataSource"]["path"], job_output["s3DataDestination"]["path"]
+        if target.rstrip("/") == source.rstrip("/") or source.startswith(target.rstrip("/") + "/"):
+            raise InvalidInputException("Invalid S3 output path: the output location must differ from the input location.")
+        if sum(1 for job in self.batch_inference_jobs if job.running) >= MAX_RUNNING_BATCH_JOBS:
+            raise LimitExceededException("More than 5 resources with PENDING or IN_PROGRESS status.")
+        config = dict(batch_inference_job_config or {})
+        endpoint = Endpoint(
+            arn, recipe, version.trained,
+            {"itemExplorationConfig": config.get("itemExplorationConfig") or recipe.exploration_defaults},
+            version.dataset_group_arn, version.event_type,
+        )
+        failure = self._run_batch(endpoint, source, target, filter_arn, num_results or DEFAULT_BATCH_RESULTS)
+        settings = {
+            "filter_arn": filter_arn, "num_results": num_results, "job_input": job_input, "job_output": job_output,
+            "role_arn": role_arn, "config": batch_inference_job_config, "mode": mode,
+            "theme_generation_config": theme_generation_config,
+        }
+        job = BatchInferenceJob(arn, job_name, version, settings, failure)
+        self.create_tagged(self.batch_inference_jobs, job, tags)  # type: ignore[attr-defined]
+        return {"batchInferenceJobArn": job.arn}
+
+    def _run_batch(self, endpoint: Endpoint, source: str, target: str, filter_arn: str | None,
+                   k: int) -> str | None:
+        s3 = self.s3()  # type: ignore[attr-defined]
+        try:
+            files = s3.read(source)
+        except S3Error as error:
+            return str(error).replace("Invalid Data location", "Invalid S3 input path")
+        try:
+            for url, data in files:
+                lines = [self._batch_line(endpoint, line, filter_arn, k) for line in data.decode().splitlines() if line.strip()]
+                s3.write(target, url.rsplit("/", 1)[-1] + ".out", ("\n".join(lines) + "\n").encode())
+        except S3Error as error:
+            return str(error).replace("Invalid Data location", "Invalid S3 output path")
+        return None
+
+    def _batch_line(self, endpoint: Endpoint, line: str, filter_arn: str | None, k: int) -> str:
+        """One output line: the input echoed, the recommendations or a per-line error."""
+        try:
+            given = json.loads(line)
+        except ValueError:
+            return json.dumps({"input": line, "output": None, "error": "The line is not valid JSON."})
+        if not isinstance(given, dict):
+            return json.dumps({"input": given, "output": None, "error": "Each line must be a JSON object."})
+        values = given.get("filterValues") if filter_arn else None
+        try:
+            if endpoint.recipe.family == "personalized_ranking":
+                items = self.rank_input(endpoint, list(given.get("itemList") or []), given.get("userId") or "",  # type: ignore[attr-defined]
+                                        filter_arn=filter_arn, filter_values=values)
+            else:
+                items = self.recommend_items(endpoint, given.get("itemId"), given.get("userId"), k,  # type: ignore[attr-defined]
+                                             filter_arn=filter_arn, filter_values=values)
+        except InvalidInputException as error:
+            return json.dumps({"input": given, "output": None, "error": error.message})
+        output: dict[str, Any] = {"recommendedItems": [i["itemId"] for i in items]}
+        if endpoint.recipe.scores:
+            output["scores"] = [i["score"] for i in items if "score" in i]
+        return json.dumps({"input": given, "output": output, "error": None})
+
+    def describe_batch_inference_job(self, batch_inference_job_arn: str) -> dict[str, Any]:
+        return {"batchInferenceJob": self.batch_inference_jobs.describe(batch_inference_job_arn)}
+
+    @paginated("batchInferenceJobs")
+    def list_batch_inference_jobs(self, solution_version_arn: str | None = None) -> list[BatchInferenceJob]:
+        return self.batch_inference_jobs.listed(lambda j: solution_version_arn in (None, j.solution_version_arn))

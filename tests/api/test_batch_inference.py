@@ -1,0 +1,95 @@
+"""Batch inference jobs through boto3: JSON Lines in, ``.out`` JSON Lines out."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.api.test_runtime import RECIPE, group_of, shop  # noqa: F401  (shop is a fixture)
+
+ROLE = "arn:aws:iam::123456789012:role/personalize-batch"
+
+
+def trained_version(api, shop, recipe):
+    p = api.personalize
+    solution = p.create_solution(name=f"b-{recipe[4:20]}", datasetGroupArn=shop["group"], recipeArn=RECIPE + recipe)["solutionArn"]
+    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    assert p.describe_solution_version(solutionVersionArn=version)["solutionVersion"]["status"] == "ACTIVE"
+    return version
+
+
+def run_job(api, version, lines, name="batch", **kwargs):
+    api.s3.put_object(Bucket="shop-data", Key="batch/in/input.json", Body="\n".join(json.dumps(x) for x in lines) + "\n")
+    arn = api.personalize.create_batch_inference_job(
+        jobName=name, solutionVersionArn=version, roleArn=ROLE,
+        jobInput={"s3DataSource": {"path": "s3://shop-data/batch/in/input.json"}},
+        jobOutput={"s3DataDestination": {"path": "s3://shop-data/batch/out/"}}, **kwargs,
+    )["batchInferenceJobArn"]
+    return arn, api.personalize.describe_batch_inference_job(batchInferenceJobArn=arn)["batchInferenceJob"]
+
+
+def output_lines(api):
+    body = api.s3.get_object(Bucket="shop-data", Key="batch/out/input.json.out")["Body"].read().decode()
+    return [json.loads(line) for line in body.splitlines()]
+
+
+def test_user_personalization_batch_with_scores_and_a_bad_line(api, shop):
+    version = trained_version(api, shop, "aws-user-personalization")
+    arn, job = run_job(api, version, [{"userId": "u1"}, {"userId": "u2"}, {"itemId": "i1"}], numResults=5,
+                       batchInferenceJobConfig={"itemExplorationConfig": {"explorationWeight": "0"}})
+    assert job["status"] == "ACTIVE" and job["numResults"] == 5 and job["batchInferenceJobMode"] == "STANDARD"
+    first, second, bad = output_lines(api)
+    assert first["input"] == {"userId": "u1"} and first["error"] is None
+    assert len(first["output"]["recommendedItems"]) == 5 == len(first["output"]["scores"])
+    assert all(group_of(i) == 1 for i in first["output"]["recommendedItems"])
+    assert all(group_of(i) == 2 for i in second["output"]["recommendedItems"])
+    assert bad["output"] is None and "userId is required" in bad["error"]
+    (summary,) = api.personalize.list_batch_inference_jobs(solutionVersionArn=version)["batchInferenceJobs"]
+    assert summary["batchInferenceJobArn"] == arn and summary["status"] == "ACTIVE"
+
+
+def test_related_items_batch_has_no_scores_and_filters_apply(api, shop):
+    version = trained_version(api, shop, "aws-sims")
+    flt = api.personalize.create_filter(name="only-g2", datasetGroupArn=shop["group"],
+                                        filterExpression='INCLUDE ItemID WHERE Items.GENRES IN ($G)')["filterArn"]
+    _, job = run_job(api, version, [{"itemId": "i3", "filterValues": {"G": '"g2"'}}], filterArn=flt, numResults=4)
+    (line,) = output_lines(api)
+    assert job["status"] == "ACTIVE" and "scores" not in line["output"]
+    assert line["output"]["recommendedItems"] and all(group_of(i) == 2 for i in line["output"]["recommendedItems"])
+
+
+def test_personalized_ranking_batch(api, shop):
+    version = trained_version(api, shop, "aws-personalized-ranking")
+    run_job(api, version, [{"userId": "u2", "itemList": ["i5", "zzz", "i31"]}])
+    (line,) = output_lines(api)
+    assert line["output"]["recommendedItems"] == ["i31", "i5", "zzz"]
+    assert len(line["output"]["scores"]) == 2  # the unknown item has no score
+
+
+def test_missing_input_fails_the_job(api, shop):
+    version = trained_version(api, shop, "aws-popularity-count")
+    arn = api.personalize.create_batch_inference_job(
+        jobName="missing", solutionVersionArn=version, roleArn=ROLE,
+        jobInput={"s3DataSource": {"path": "s3://shop-data/nothing-here.json"}},
+        jobOutput={"s3DataDestination": {"path": "s3://shop-data/out/"}},
+    )["batchInferenceJobArn"]
+    job = api.personalize.describe_batch_inference_job(batchInferenceJobArn=arn)["batchInferenceJob"]
+    assert job["status"] == "CREATE FAILED" and "nothing-here.json" in job["failureReason"]
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"jobOutput": {"s3DataDestination": {"path": "s3://shop-data/batch/in/"}}}, "InvalidInputException"),
+    ({"numResults": 501}, "InvalidInputException"),
+    ({"batchInferenceJobMode": "THEME_GENERATION"}, "InvalidInputException"),
+    ({"solutionVersionArn": "arn:aws:personalize:us-east-1:123456789012:solution/none/00000000"}, "ResourceNotFoundException"),
+])
+def test_create_errors(api, shop, kwargs, error):
+    version = trained_version(api, shop, "aws-user-personalization")
+    request = dict(jobName="bad", solutionVersionArn=version, roleArn=ROLE,
+                   jobInput={"s3DataSource": {"path": "s3://shop-data/batch/in/"}},
+                   jobOutput={"s3DataDestination": {"path": "s3://shop-data/batch/out/"}})
+    request.update(kwargs)
+    with pytest.raises(api.personalize.exceptions.ClientError) as excinfo:
+        api.personalize.create_batch_inference_job(**request)
+    assert excinfo.value.response["Error"]["Code"] == error
