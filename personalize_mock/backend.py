@@ -10,7 +10,7 @@ from moto.utilities.tagging_service import TaggingService
 
 from .exceptions import not_found
 from .resources.base import Resource, Store
-from .resources.batch import BatchInferenceJob, BatchMixin
+from .resources.batch import BatchInferenceJob, BatchMixin, BatchSegmentJob, SegmentsMixin
 from .resources.campaigns import Campaign, CampaignsMixin
 from .resources.catalogue import CatalogueMixin
 from .resources.datasets import Dataset, DatasetGroup, DatasetsMixin, EventTracker, Schema
@@ -24,7 +24,7 @@ from .resources.training import Solution, SolutionVersion, TrainingMixin
 
 
 class PersonalizeBackend(
-    DatasetsMixin, EventsMixin, JobsMixin, BatchMixin, TrainingMixin, CampaignsMixin, RecommendersMixin, FiltersMixin,
+    DatasetsMixin, EventsMixin, JobsMixin, BatchMixin, SegmentsMixin, TrainingMixin, CampaignsMixin, RecommendersMixin, FiltersMixin,
     TaggingMixin, ServingMixin, CatalogueMixin, BaseBackend
 ):
     def __init__(self, region_name: str, account_id: str) -> None:
@@ -46,6 +46,7 @@ class PersonalizeBackend(
         self.recommenders: Store[Recommender] = Store("Recommender", forget)
         self.filters: Store[Filter] = Store("Filter", forget)
         self.batch_inference_jobs: Store[BatchInferenceJob] = Store("Batch inference job", forget)
+        self.batch_segment_jobs: Store[BatchSegmentJob] = Store("Batch segment job", forget)
         # ARN resource type -> store, for lookups by ARN alone (tags).
         self.stores: dict[str, Store[Any]] = {
             "schema": self.schemas,
@@ -60,6 +61,7 @@ class PersonalizeBackend(
             "recommender": self.recommenders,
             "filter": self.filters,
             "batch-inference-job": self.batch_inference_jobs,
+            "batch-segment-job": self.batch_segment_jobs,
         }
 
     @property

@@ -68,6 +68,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "solution": ("create", "update", "delete"),
     "filter": ("create", "delete"),
     "batch-inference-job": ("create",),
+    "batch-segment-job": ("create",),
     "solution-version": ("create", "stop"),
     # campaign-update: latestCampaignUpdate's own CREATE lifecycle.
     "campaign": ("create", "update", "delete"),

@@ -142,3 +142,130 @@ class BatchMixin:
     @paginated("batchInferenceJobs")
     def list_batch_inference_jobs(self, solution_version_arn: str | None = None) -> list[BatchInferenceJob]:
         return self.batch_inference_jobs.listed(lambda j: solution_version_arn in (None, j.solution_version_arn))
+
+
+MAX_ITEM_AFFINITY_LINES = 500
+MAX_ATTRIBUTE_AFFINITY_LINES = 10
+DEFAULT_SEGMENT_USERS = 25
+
+
+class BatchSegmentJob(Job):
+    kind = "batch-segment-job"
+
+    def __init__(self, arn: str, name: str, version: SolutionVersion, settings: dict[str, Any],
+                 failure_reason: str | None) -> None:
+        super().__init__(arn, name, failure_reason)
+        self.solution_version_arn = version.arn
+        self.filter_arn = settings.get("filter_arn")
+        self.num_results = settings.get("num_results")
+        self.job_input = settings["job_input"]
+        self.job_output = settings["job_output"]
+        self.role_arn = settings["role_arn"]
+
+
+class SegmentsMixin:
+    """Backend operations for batch segment jobs (item-affinity recipes). Mixed into
+    PersonalizeBackend."""
+
+    solution_versions: Store[SolutionVersion]
+    batch_segment_jobs: Store[BatchSegmentJob]
+
+    def create_batch_segment_job(
+        self,
+        job_name: str,
+        solution_version_arn: str,
+        job_input: dict[str, Any],
+        job_output: dict[str, Any],
+        role_arn: str,
+        filter_arn: str | None = None,
+        num_results: int | None = None,
+        tags: list[dict[str, str]] | None = None,
+    ) -> dict[str, Any]:
+        arn = self.arn(f"batch-segment-job/{job_name}")  # type: ignore[attr-defined]
+        self.batch_segment_jobs.ensure_new(arn)
+        version = self.solution_versions.get(solution_version_arn)
+        if version.status != states.ACTIVE or version.trained is None:
+            raise ResourceInUseException(
+                f"Solution version {solution_version_arn} is {version.status}; it must be ACTIVE."
+            )
+        recipe = version.solution.recipe
+        if recipe is None or recipe.recipe_type != "USER_SEGMENTATION":
+            raise InvalidInputException(
+                "Batch segment jobs need a USER_SEGMENTATION solution version "
+                "(aws-item-affinity or aws-item-attribute-affinity)."
+            )
+        if filter_arn:
+            self.filters.get(filter_arn)  # type: ignore[attr-defined]
+        source, target = job_input["s3DataSource"]["path"], job_output["s3DataDestination"]["path"]
+        if target.rstrip("/") == source.rstrip("/") or source.startswith(target.rstrip("/") + "/"):
+            raise InvalidInputException("Invalid S3 output path: the output location must differ from the input location.")
+        if sum(1 for job in self.batch_segment_jobs if job.running) >= MAX_RUNNING_BATCH_JOBS:
+            raise LimitExceededException("More than 5 resources with PENDING or IN_PROGRESS status.")
+        failure = self._run_segments(version, source, target, filter_arn, num_results or DEFAULT_SEGMENT_USERS)
+        settings = {"filter_arn": filter_arn, "num_results": num_results, "job_input": job_input,
+                    "job_output": job_output, "role_arn": role_arn}
+        job = BatchSegmentJob(arn, job_name, version, settings, failure)
+        self.create_tagged(self.batch_segment_jobs, job, tags)  # type: ignore[attr-defined]
+        return {"batchSegmentJobArn": job.arn}
+
+    def _run_segments(self, version: SolutionVersion, source: str, target: str, filter_arn: str | None,
+                      k: int) -> str | None:
+        s3 = self.s3()  # type: ignore[attr-defined]
+        attribute = version.trained.family == "item_attribute_affinity"
+        limit = MAX_ATTRIBUTE_AFFINITY_LINES if attribute else MAX_ITEM_AFFINITY_LINES
+        try:
+            files = s3.read(source)
+        except S3Error as error:
+            return str(error).replace("Invalid Data location", "Invalid S3 input path")
+        try:
+            for url, data in files:
+                raw = [line for line in data.decode().splitlines() if line.strip()]
+                if len(raw) > limit:
+                    return f"{url} has {len(raw)} queries; this recipe takes at most {limit} per file."
+                lines = [self._segment_line(version, line, filter_arn, k) for line in raw]
+                s3.write(target, url.rsplit("/", 1)[-1] + ".out", ("\n".join(lines) + "\n").encode())
+        except S3Error as error:
+            return str(error).replace("Invalid Data location", "Invalid S3 output path")
+        return None
+
+    def _segment_line(self, version: SolutionVersion, line: str, filter_arn: str | None, k: int) -> str:
+        """One output line: ``usersList`` for an ``itemId`` or an ``itemAttributes`` query."""
+        import numpy as np
+
+        try:
+            given = json.loads(line)
+        except ValueError:
+            return json.dumps({"input": line, "output": None, "error": "The line is not valid JSON."})
+        model = version.trained.model
+        catalog = self.dataset_groups.get(version.dataset_group_arn).catalog  # type: ignore[attr-defined]
+        everyone = len(catalog.users)
+        try:
+            if not isinstance(given, dict):
+                raise ValueError("Each line must be a JSON object.")
+            if version.trained.family == "item_attribute_affinity":
+                if not isinstance(given.get("itemAttributes"), str):
+                    raise ValueError('Each line needs "itemAttributes" for this recipe.')
+                users = model.users_for_query(given["itemAttributes"], everyone)
+            else:
+                if not isinstance(given.get("itemId"), str):
+                    raise ValueError('Each line needs "itemId" for this recipe.')
+                code = catalog.items.find(given["itemId"])
+                users = model.users_for_item(-1 if code is None else code, everyone)
+            users = np.asarray(users, np.int64)
+            if filter_arn and len(users):
+                mask = self.apply_filter(  # type: ignore[attr-defined]
+                    filter_arn, given.get("filterValues") or {}, version.dataset_group_arn, users, None, None, "UserID"
+                )
+                users = users[mask]
+        except (ValueError, InvalidInputException) as error:
+            message = error.message if isinstance(error, InvalidInputException) else str(error)
+            return json.dumps({"input": given, "output": None, "error": message})
+        names = [catalog.users.values[int(code)] for code in users[:k]]
+        return json.dumps({"input": given, "output": {"usersList": names}, "error": None})
+
+    def describe_batch_segment_job(self, batch_segment_job_arn: str) -> dict[str, Any]:
+        return {"batchSegmentJob": self.batch_segment_jobs.describe(batch_segment_job_arn)}
+
+    @paginated("batchSegmentJobs")
+    def list_batch_segment_jobs(self, solution_version_arn: str | None = None) -> list[BatchSegmentJob]:
+        return self.batch_segment_jobs.listed(lambda j: solution_version_arn in (None, j.solution_version_arn))

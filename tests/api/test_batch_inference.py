@@ -93,3 +93,52 @@ def test_create_errors(api, shop, kwargs, error):
     with pytest.raises(api.personalize.exceptions.ClientError) as excinfo:
         api.personalize.create_batch_inference_job(**request)
     assert excinfo.value.response["Error"]["Code"] == error
+
+
+# ---- batch segment jobs ----------------------------------------------------------------------
+def run_segment_job(api, version, lines, name="segments", **kwargs):
+    api.s3.put_object(Bucket="shop-data", Key="segments/in/items.json", Body="\n".join(json.dumps(x) for x in lines) + "\n")
+    arn = api.personalize.create_batch_segment_job(
+        jobName=name, solutionVersionArn=version, roleArn=ROLE,
+        jobInput={"s3DataSource": {"path": "s3://shop-data/segments/in/items.json"}},
+        jobOutput={"s3DataDestination": {"path": "s3://shop-data/segments/out/"}}, **kwargs,
+    )["batchSegmentJobArn"]
+    job = api.personalize.describe_batch_segment_job(batchSegmentJobArn=arn)["batchSegmentJob"]
+    body = api.s3.get_object(Bucket="shop-data", Key="segments/out/items.json.out")["Body"].read().decode()
+    return arn, job, [json.loads(line) for line in body.splitlines()]
+
+
+def user_group(user_id):
+    return int(user_id[1:]) % 4
+
+
+def test_item_affinity_segments(api, shop):
+    version = trained_version(api, shop, "aws-item-affinity")
+    arn, job, (first, bad) = run_segment_job(api, version, [{"itemId": "i31"}, {"userId": "u1"}], numResults=10)
+    assert job["status"] == "ACTIVE" and job["numResults"] == 10
+    assert len(first["output"]["usersList"]) == 10 and first["error"] is None
+    assert sum(user_group(u) == 2 for u in first["output"]["usersList"]) >= 8  # i31 is group 2's
+    assert bad["output"] is None and "itemId" in bad["error"]
+    (summary,) = api.personalize.list_batch_segment_jobs(solutionVersionArn=version)["batchSegmentJobs"]
+    assert summary["batchSegmentJobArn"] == arn
+
+
+def test_item_attribute_affinity_segments_with_a_user_filter(api, shop):
+    version = trained_version(api, shop, "aws-item-attribute-affinity")
+    flt = api.personalize.create_filter(name="gold", datasetGroupArn=shop["group"],
+                                        filterExpression='INCLUDE UserID WHERE Users.TIER IN ("gold")')["filterArn"]
+    _, job, (line,) = run_segment_job(api, version, [{"itemAttributes": 'ITEMS.GENRES = "g3"'}], filterArn=flt, numResults=5)
+    users = line["output"]["usersList"]
+    assert job["status"] == "ACTIVE" and len(users) == 5
+    assert all(int(u[1:]) < 100 for u in users)  # gold users are u0..u99
+    assert sum(user_group(u) == 3 for u in users) >= 4
+
+
+def test_segment_job_needs_a_segmentation_recipe(api, shop):
+    version = trained_version(api, shop, "aws-user-personalization")
+    with pytest.raises(api.personalize.exceptions.InvalidInputException):
+        api.personalize.create_batch_segment_job(
+            jobName="nope", solutionVersionArn=version, roleArn=ROLE,
+            jobInput={"s3DataSource": {"path": "s3://shop-data/segments/in/"}},
+            jobOutput={"s3DataDestination": {"path": "s3://shop-data/segments/out/"}},
+        )
