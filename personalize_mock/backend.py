@@ -10,13 +10,30 @@ from moto.utilities.tagging_service import TaggingService
 
 from .exceptions import not_found
 from .resources.base import Resource, Store
-from .resources.batch import BatchInferenceJob, BatchMixin, BatchSegmentJob, SegmentsMixin
+from .resources.batch import (
+    BatchInferenceJob,
+    BatchMixin,
+    BatchSegmentJob,
+    SegmentsMixin,
+)
 from .resources.campaigns import Campaign, CampaignsMixin
 from .resources.catalogue import CatalogueMixin
-from .resources.datasets import Dataset, DatasetGroup, DatasetsMixin, EventTracker, Schema
+from .resources.datasets import (
+    Dataset,
+    DatasetGroup,
+    DatasetsMixin,
+    EventTracker,
+    Schema,
+)
 from .resources.events import EventsMixin
 from .resources.filters import Filter, FiltersMixin
-from .resources.jobs import DataDeletionJob, DatasetExportJob, DatasetImportJob, JobsMixin
+from .resources.jobs import (
+    DataDeletionJob,
+    DatasetExportJob,
+    DatasetImportJob,
+    JobsMixin,
+)
+from .resources.metric_attributions import MetricAttribution, MetricAttributionsMixin
 from .resources.recommenders import Recommender, RecommendersMixin
 from .resources.serving import ServingMixin
 from .resources.tagging import TaggingMixin
@@ -25,7 +42,7 @@ from .resources.training import Solution, SolutionVersion, TrainingMixin
 
 class PersonalizeBackend(
     DatasetsMixin, EventsMixin, JobsMixin, BatchMixin, SegmentsMixin, TrainingMixin, CampaignsMixin, RecommendersMixin, FiltersMixin,
-    TaggingMixin, ServingMixin, CatalogueMixin, BaseBackend
+    MetricAttributionsMixin, TaggingMixin, ServingMixin, CatalogueMixin, BaseBackend
 ):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
@@ -47,6 +64,7 @@ class PersonalizeBackend(
         self.filters: Store[Filter] = Store("Filter", forget)
         self.batch_inference_jobs: Store[BatchInferenceJob] = Store("Batch inference job", forget)
         self.batch_segment_jobs: Store[BatchSegmentJob] = Store("Batch segment job", forget)
+        self.metric_attributions: Store[MetricAttribution] = Store("Metric attribution", forget)
         # ARN resource type -> store, for lookups by ARN alone (tags).
         self.stores: dict[str, Store[Any]] = {
             "schema": self.schemas,

@@ -35,7 +35,9 @@ class S3:
     """moto's S3 as one account and region see it."""
 
     def __init__(self, account_id: str, region_name: str, partition: str = "aws") -> None:
-        from moto.s3.models import s3_backends  # imported on first use: moto's S3 is heavy
+        from moto.s3.models import (
+            s3_backends,  # imported on first use: moto's S3 is heavy
+        )
 
         self.backend = s3_backends[account_id][partition]
         self.region_name = region_name

@@ -69,6 +69,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "filter": ("create", "delete"),
     "batch-inference-job": ("create",),
     "batch-segment-job": ("create",),
+    "metric-attribution": ("create", "update", "delete"),
     "solution-version": ("create", "stop"),
     # campaign-update: latestCampaignUpdate's own CREATE lifecycle.
     "campaign": ("create", "update", "delete"),

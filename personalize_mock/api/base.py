@@ -18,7 +18,6 @@ from moto.core.utils import camelcase_to_underscores
 from ..exceptions import NotImplementedOperation
 from ..validation import validate_input
 
-
 # moto's converter runs a regex pass per call; member and operation names repeat endlessly.
 snake_case = lru_cache(maxsize=4096)(camelcase_to_underscores)
 

@@ -39,7 +39,9 @@ class FactorModel:
     @classmethod
     def fit(cls, matrix: Matrix, seed: int, factors: int = DEFAULT_FACTORS,
             n_iter: int = 4) -> FactorModel:
-        from sklearn.utils.extmath import randomized_svd  # scikit-learn loads only to train
+        from sklearn.utils.extmath import (
+            randomized_svd,  # scikit-learn loads only to train
+        )
 
         n_users, n_items = matrix.csr.shape  # type: ignore[attr-defined]
         # At most one factor per 8 items: on a tiny catalogue more factors only memorise histories.

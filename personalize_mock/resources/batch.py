@@ -11,7 +11,11 @@ import json
 from typing import Any
 
 from .. import states
-from ..exceptions import InvalidInputException, LimitExceededException, ResourceInUseException
+from ..exceptions import (
+    InvalidInputException,
+    LimitExceededException,
+    ResourceInUseException,
+)
 from ..s3io import S3Error
 from .base import Store, paginated
 from .jobs import Job

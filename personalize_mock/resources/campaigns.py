@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-
 from .. import states
 from ..exceptions import (
     InvalidInputException,

@@ -46,7 +46,9 @@ class DatasetGroup(Resource):
     def catalog(self) -> Any:
         """The group's id spaces (``engine.tables.Catalog``), shared by its datasets."""
         if self._catalog is None:
-            from ..engine.tables import Catalog  # numpy loads on first data, not on import
+            from ..engine.tables import (
+                Catalog,  # numpy loads on first data, not on import
+            )
 
             self._catalog = Catalog()
         return self._catalog

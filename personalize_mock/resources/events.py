@@ -11,7 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from .. import states
-from ..exceptions import InvalidInputException, ResourceInUseException, ResourceNotFoundException
+from ..exceptions import (
+    InvalidInputException,
+    ResourceInUseException,
+    ResourceNotFoundException,
+)
 from .base import Store
 from .datasets import Dataset, EventTracker
 
@@ -116,10 +120,19 @@ class EventsMixin:
                 "EVENT_VALUE": event.get("eventValue"),
                 "IMPRESSION": "|".join(impression) if impression else None,
                 "RECOMMENDATION_ID": event.get("recommendationId"),
-                "EVENT_ATTRIBUTION_SOURCE": (event.get("metricAttribution") or {}).get("eventAttributionSource"),
+                "EVENT_ATTRIBUTION_SOURCE": self._attribution(event),
             }
 
         self._record_events(dataset, event_list, "eventList", columns)
+
+    def _attribution(self, event: dict[str, Any]) -> str | None:
+        """An event's attribution source: the one it names, else the campaign or recommender
+        that produced the recommendation it refers to."""
+        given = (event.get("metricAttribution") or {}).get("eventAttributionSource")
+        if given:
+            return given
+        remembered = self.recommendations.get(event.get("recommendationId") or "")  # type: ignore[attr-defined]
+        return remembered.endpoint_arn if remembered else None
 
     def _impression(self, event: dict[str, Any]) -> list[str] | None:
         """The items shown with an event: its explicit ``impression`` list, else the items of

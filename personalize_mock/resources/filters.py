@@ -3,15 +3,17 @@ at runtime against a dataset group's data (``engine.filter_expression`` does the
 
 from __future__ import annotations
 
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
 
 from .. import states
-from ..exceptions import InvalidInputException, LimitExceededException, ResourceInUseException
+from ..exceptions import (
+    InvalidInputException,
+    LimitExceededException,
+    ResourceInUseException,
+)
 from .base import Resource, Store, paginated
 from .datasets import Dataset, DatasetGroup
 

@@ -10,7 +10,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from .. import states
-from ..exceptions import InvalidInputException, LimitExceededException, ResourceInUseException
+from ..exceptions import (
+    InvalidInputException,
+    LimitExceededException,
+    ResourceInUseException,
+)
 from ..s3io import S3, S3Error
 from ..settings import RELAXED_DATA_ENV, relaxed_data
 from .base import Resource, Store, paginated

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from .. import states
 from ..exceptions import (
     InvalidInputException,

@@ -14,9 +14,7 @@ import random
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -231,8 +229,9 @@ class ServingMixin:
                         limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Softmax of user . item over the whole catalogue (model items plus Items-dataset items
         the model has not seen, which score as a zero vector), best first."""
-        from ..engine import ranking as scoring
         import numpy as np
+
+        from ..engine import ranking as scoring
         model = endpoint.trained.model
         codes = scoring.serving_catalogue(model)
         rows = self._user_history(endpoint, user_code, endpoint.event_type)  # item codes
@@ -272,8 +271,9 @@ class ServingMixin:
                     cache: dict[Any, Any]) -> None:
         """Rank a block of users at once (one matrix product instead of one per request) and
         keep each user's head: later requests of any of them are lookups."""
-        from ..engine import ranking as scoring
         import numpy as np
+
+        from ..engine import ranking as scoring
 
         dataset = self.group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
         if dataset is None or user_code is None:
@@ -332,8 +332,9 @@ class ServingMixin:
                  permitted: Any, user_id: str | None, k: int) -> list[tuple[int, float | None, str | None]]:
         """Mix cold items (young by CREATION_TIMESTAMP or first interaction) into the list in
         proportion to ``explorationWeight``; deterministic for a given request."""
-        from ..engine import ranking as scoring
         import numpy as np
+
+        from ..engine import ranking as scoring
         settings = endpoint.config.get("itemExplorationConfig") or {}
         if not endpoint.recipe.exploration or not entries or k <= 0:
             return entries
@@ -364,8 +365,9 @@ class ServingMixin:
                  user_code: int | None, item_code: int | None, k: int) -> list[tuple[int, float | None, str | None]]:
         """Promoted items (chosen by the promotion's own filter, not the request's) take
         ``percentPromotedItems`` of the list at request-seeded positions, in their own order."""
-        from ..engine import ranking as scoring
         import numpy as np
+
+        from ..engine import ranking as scoring
         count = min(k, int(math.ceil(k * int(promotion.get("percentPromotedItems", 0)) / 100)))
         if count <= 0:
             return entries

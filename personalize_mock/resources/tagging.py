@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..exceptions import InvalidInputException, TooManyTagKeysException, TooManyTagsException
+from ..exceptions import (
+    InvalidInputException,
+    TooManyTagKeysException,
+    TooManyTagsException,
+)
 from .base import Resource, Store
 
 MAX_TAGS = 50

@@ -9,26 +9,26 @@ from typing import Any, Protocol
 import numpy as np
 
 from .syntax import (  # noqa: F401
+    _EVENT_DATASETS,
+    _NUMBER_RE,
+    _PLACEHOLDER_NAME_RE,
+    COMPARISONS,
     INCLUDE,
+    MAX_FILTER_VALUE_LENGTH,
+    MAX_FILTER_VALUES,
+    MAX_PLACEHOLDER_NAME,
     NOT_IN,
     USER_ID,
     AllEvents,
     And,
-    COMPARISONS,
     Condition,
     CurrentItemRef,
     Expression,
     Filter,
     Literal,
-    MAX_FILTER_VALUES,
-    MAX_FILTER_VALUE_LENGTH,
-    MAX_PLACEHOLDER_NAME,
     MissingFilterValues,
     Node,
     Placeholder,
-    _EVENT_DATASETS,
-    _NUMBER_RE,
-    _PLACEHOLDER_NAME_RE,
     _read_string,
 )
 
