@@ -40,7 +40,7 @@ class BatchInferenceJob(Job):
         self.job_output = settings["job_output"]
         self.role_arn = settings["role_arn"]
         self.batch_inference_job_config = settings.get("config")
-        self.batch_inference_job_mode = settings.get("mode") or "STANDARD"
+        self.batch_inference_job_mode = settings.get("mode") or "BATCH_INFERENCE"
         self.theme_generation_config = settings.get("theme_generation_config")
 
 
@@ -74,7 +74,7 @@ class BatchMixin:
         recipe = version.solution.recipe
         if recipe is None or not recipe.batch_inference or recipe.recipe_type == "USER_SEGMENTATION":
             raise InvalidInputException(f"Recipe {recipe.name if recipe else '?'} does not support batch inference jobs.")
-        mode = batch_inference_job_mode or "STANDARD"
+        mode = batch_inference_job_mode or "BATCH_INFERENCE"
         if mode == "THEME_GENERATION" and recipe.family != "similar_items":
             raise InvalidInputException("batchInferenceJobMode THEME_GENERATION needs an aws-similar-items solution version.")
         if num_results is not None and not 1 <= num_results <= MAX_BATCH_RESULTS:

@@ -38,7 +38,7 @@ def test_user_personalization_batch_with_scores_and_a_bad_line(api, shop):
     version = trained_version(api, shop, "aws-user-personalization")
     arn, job = run_job(api, version, [{"userId": "u1"}, {"userId": "u2"}, {"itemId": "i1"}], numResults=5,
                        batchInferenceJobConfig={"itemExplorationConfig": {"explorationWeight": "0"}})
-    assert job["status"] == "ACTIVE" and job["numResults"] == 5 and job["batchInferenceJobMode"] == "STANDARD"
+    assert job["status"] == "ACTIVE" and job["numResults"] == 5 and job["batchInferenceJobMode"] == "BATCH_INFERENCE"
     first, second, bad = output_lines(api)
     assert first["input"] == {"userId": "u1"} and first["error"] is None
     assert len(first["output"]["recommendedItems"]) == 5 == len(first["output"]["scores"])
