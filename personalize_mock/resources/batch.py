@@ -75,8 +75,8 @@ class BatchMixin:
         if recipe is None or not recipe.batch_inference or recipe.recipe_type == "USER_SEGMENTATION":
             raise InvalidInputException(f"Recipe {recipe.name if recipe else '?'} does not support batch inference jobs.")
         mode = batch_inference_job_mode or "BATCH_INFERENCE"
-        if mode == "THEME_GENERATION" and recipe.family != "similar_items":
-            raise InvalidInputException("batchInferenceJobMode THEME_GENERATION needs an aws-similar-items solution version.")
+        if mode == "THEME_GENERATION":
+            self._check_theme_generation(version, recipe, theme_generation_config)
         if num_results is not None and not 1 <= num_results <= MAX_BATCH_RESULTS:
             raise InvalidInputException(f"numResults must be between 1 and {MAX_BATCH_RESULTS}.")
         if filter_arn:
@@ -92,7 +92,9 @@ class BatchMixin:
             {"itemExplorationConfig": config.get("itemExplorationConfig") or recipe.exploration_defaults},
             version.dataset_group_arn, version.event_type,
         )
-        failure = self._run_batch(endpoint, source, target, filter_arn, num_results or DEFAULT_BATCH_RESULTS)
+        theme_column = (theme_generation_config or {}).get("fieldsForThemeGeneration", {}).get("itemName") \
+            if mode == "THEME_GENERATION" else None
+        failure = self._run_batch(endpoint, source, target, filter_arn, num_results or DEFAULT_BATCH_RESULTS, theme_column)
         settings = {
             "filter_arn": filter_arn, "num_results": num_results, "job_input": job_input, "job_output": job_output,
             "role_arn": role_arn, "config": batch_inference_job_config, "mode": mode,
@@ -102,8 +104,22 @@ class BatchMixin:
         self.create_tagged(self.batch_inference_jobs, job, tags)  # type: ignore[attr-defined]
         return {"batchInferenceJobArn": job.arn}
 
+    def _check_theme_generation(self, version: SolutionVersion, recipe: Any, config: dict[str, Any] | None) -> None:
+        """THEME_GENERATION: Similar-Items only, with an item-name column and a textual field."""
+        if recipe.family != "similar_items":
+            raise InvalidInputException("batchInferenceJobMode THEME_GENERATION needs an aws-similar-items solution version.")
+        column = ((config or {}).get("fieldsForThemeGeneration") or {}).get("itemName")
+        if not column:
+            raise InvalidInputException("THEME_GENERATION needs themeGenerationConfig.fieldsForThemeGeneration.itemName.")
+        items = self.group_dataset(version.dataset_group_arn, "ITEMS")  # type: ignore[attr-defined]
+        fields = {f.name.upper(): f for f in items.fields} if items is not None else {}
+        if column.upper() not in fields or fields[column.upper()].type != "string":
+            raise InvalidInputException(f"themeGenerationConfig itemName {column} is not a string column of the Items dataset.")
+        if not any(getattr(f, "textual", False) for f in fields.values()):
+            raise InvalidInputException("THEME_GENERATION needs an Items dataset with a textual field.")
+
     def _run_batch(self, endpoint: Endpoint, source: str, target: str, filter_arn: str | None,
-                   k: int) -> str | None:
+                   k: int, theme_column: str | None = None) -> str | None:
         s3 = self.s3()  # type: ignore[attr-defined]
         try:
             files = s3.read(source)
@@ -111,13 +127,15 @@ class BatchMixin:
             return str(error).replace("Invalid Data location", "Invalid S3 input path")
         try:
             for url, data in files:
-                lines = [self._batch_line(endpoint, line, filter_arn, k) for line in data.decode().splitlines() if line.strip()]
+                lines = [self._batch_line(endpoint, line, filter_arn, k, theme_column)
+                         for line in data.decode().splitlines() if line.strip()]
                 s3.write(target, url.rsplit("/", 1)[-1] + ".out", ("\n".join(lines) + "\n").encode())
         except S3Error as error:
             return str(error).replace("Invalid Data location", "Invalid S3 output path")
         return None
 
-    def _batch_line(self, endpoint: Endpoint, line: str, filter_arn: str | None, k: int) -> str:
+    def _batch_line(self, endpoint: Endpoint, line: str, filter_arn: str | None, k: int,
+                    theme_column: str | None = None) -> str:
         """One output line: the input echoed, the recommendations or a per-line error."""
         try:
             given = json.loads(line)
@@ -138,7 +156,40 @@ class BatchMixin:
         output: dict[str, Any] = {"recommendedItems": [i["itemId"] for i in items]}
         if endpoint.recipe.scores:
             output["scores"] = [i["score"] for i in items if "score" in i]
+        if theme_column:
+            output.update(self._theme(endpoint, given.get("itemId"), output["recommendedItems"], theme_column))
         return json.dumps({"input": given, "output": output, "error": None})
+
+    def _theme(self, endpoint: Endpoint, item_id: str | None, recommended: list[str], column: str) -> dict[str, Any]:
+        """A theme for a list of similar items: named after the anchor item and the values the
+        list shares most; each item's relevance is its metadata overlap with the list, scaled
+        to the service's range (about -0.1 to 0.6)."""
+        items = self.group_dataset(endpoint.dataset_group_arn, "ITEMS")  # type: ignore[attr-defined]
+        records: dict[str, dict[str, Any]] = {}
+        if items is not None:
+            for row in items.table.rows():
+                records[str(row["ITEM_ID"])] = row
+
+        def tokens(item: str) -> set[str]:
+            found = set()
+            for name, value in records.get(item, {}).items():
+                if name not in ("ITEM_ID", column) and isinstance(value, str):
+                    found.update(f"{name}={part}" for part in value.split("|"))
+            return found
+
+        shared: dict[str, int] = {}
+        for item in recommended:
+            for token in tokens(item):
+                shared[token] = shared.get(token, 0) + 1
+        common = sorted(shared, key=lambda t: (-shared[t], t))[:1]
+        anchor = records.get(item_id or "", {}).get(column) or item_id or "these"
+        theme = f"More like {anchor}" + (f": {common[0].split('=', 1)[1]}" if common else "")
+        scores = []
+        for item in recommended:
+            mine = tokens(item)
+            overlap = len(mine & set(common)) / max(len(common), 1)
+            scores.append(round(-0.1 + 0.7 * overlap, 4))
+        return {"theme": theme, "itemsThemeRelevanceScores": scores}
 
     def describe_batch_inference_job(self, batch_inference_job_arn: str) -> dict[str, Any]:
         return {"batchInferenceJob": self.batch_inference_jobs.describe(batch_inference_job_arn)}

@@ -142,3 +142,44 @@ def test_segment_job_needs_a_segmentation_recipe(api, shop):
             jobInput={"s3DataSource": {"path": "s3://shop-data/segments/in/"}},
             jobOutput={"s3DataDestination": {"path": "s3://shop-data/segments/out/"}},
         )
+
+
+def test_theme_generation(api, monkeypatch):
+    from tests.conftest import INTERACTIONS_SCHEMA, avro
+
+    monkeypatch.setenv("PERSONALIZE_MOCK_RELAXED_DATA", "1")
+    p = api.personalize
+    items_schema = avro(
+        "Items",
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "TITLE", "type": "string"},
+        {"name": "GENRES", "type": "string", "categorical": True},
+        {"name": "DESCRIPTION", "type": ["null", "string"], "textual": True},
+    )
+    api.s3.create_bucket(Bucket="theme-data")
+    api.s3.put_object(Bucket="theme-data", Key="i.csv", Body="USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n" + "".join(
+        f"u{u},m{(u + k) % 6 + (0 if u % 2 else 6)},{1_700_000_000 + u * 10 + k},watch\n" for u in range(40) for k in range(4)))
+    api.s3.put_object(Bucket="theme-data", Key="items.csv", Body="ITEM_ID,TITLE,GENRES,DESCRIPTION\n" + "".join(
+        f"m{n},Movie {n},{'comedy' if n < 6 else 'drama'},\"A film\"\n" for n in range(12)))
+    group = p.create_dataset_group(name="movies")["datasetGroupArn"]
+    for kind, schema, key in (("Interactions", INTERACTIONS_SCHEMA, "i.csv"), ("Items", items_schema, "items.csv")):
+        schema_arn = p.create_schema(name=f"movies-{kind}", schema=schema)["schemaArn"]
+        dataset = p.create_dataset(name=kind, schemaArn=schema_arn, datasetGroupArn=group, datasetType=kind)["datasetArn"]
+        p.create_dataset_import_job(jobName=kind, datasetArn=dataset, dataSource={"dataLocation": f"s3://theme-data/{key}"})
+    solution = p.create_solution(name="similar", datasetGroupArn=group, recipeArn=RECIPE + "aws-similar-items")["solutionArn"]
+    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    api.s3.put_object(Bucket="theme-data", Key="batch/in.json", Body='{"itemId": "m1"}\n')
+    request = dict(jobName="themes", solutionVersionArn=version, roleArn=ROLE, numResults=3,
+                   jobInput={"s3DataSource": {"path": "s3://theme-data/batch/in.json"}},
+                   jobOutput={"s3DataDestination": {"path": "s3://theme-data/out/"}},
+                   batchInferenceJobMode="THEME_GENERATION")
+    with pytest.raises(p.exceptions.InvalidInputException):
+        p.create_batch_inference_job(**request)  # no themeGenerationConfig
+    arn = p.create_batch_inference_job(**request, themeGenerationConfig={"fieldsForThemeGeneration": {"itemName": "TITLE"}})["batchInferenceJobArn"]
+    job = p.describe_batch_inference_job(batchInferenceJobArn=arn)["batchInferenceJob"]
+    assert job["status"] == "ACTIVE" and job["batchInferenceJobMode"] == "THEME_GENERATION"
+    line = json.loads(api.s3.get_object(Bucket="theme-data", Key="out/in.json.out")["Body"].read())
+    output = line["output"]
+    assert len(output["recommendedItems"]) == 3 and output["theme"].startswith("More like Movie 1")
+    assert len(output["itemsThemeRelevanceScores"]) == 3
+    assert all(-0.1 <= s <= 0.6 for s in output["itemsThemeRelevanceScores"])
