@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.api.test_runtime import RECIPE, group_of, shop  # noqa: F401  (shop is a fixture)
+from tests.api.test_runtime import RECIPE, group_of
 
 ROLE = "arn:aws:iam::123456789012:role/personalize-batch"
 

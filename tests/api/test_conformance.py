@@ -12,7 +12,7 @@ from botocore import xform_name
 from moto.moto_api import state_manager
 
 from tests.api.test_recommenders import domain_group
-from tests.api.test_runtime import RECIPE, shop  # noqa: F401  (shop is a fixture)
+from tests.api.test_runtime import RECIPE
 from tests.conftest import ACTION_INTERACTIONS_SCHEMA, ACTIONS_SCHEMA
 from tests.shape_validator import assert_valid_response
 
@@ -22,7 +22,7 @@ _session = botocore.session.get_session()
 ALL_OPERATIONS = {(s, op) for s in SERVICES for op in _session.get_service_model(s).operation_names}
 
 
-def test_every_operation_answers_a_valid_response(api, shop, monkeypatch):  # noqa: F811
+def test_every_operation_answers_a_valid_response(api, shop, monkeypatch):
     monkeypatch.setenv("PERSONALIZE_MOCK_RELAXED_DATA", "1")
     called: set[tuple[str, str]] = set()
 

@@ -4,12 +4,11 @@ real-time events and exploration."""
 from __future__ import annotations
 
 import datetime
-import json
 
 import pytest
 
 from personalize_mock import inspect
-from tests.conftest import INTERACTIONS_SCHEMA, avro, error_code, error_message
+from tests.conftest import INTERACTIONS_SCHEMA, avro, error_message
 
 RECIPE = "arn:aws:personalize:::recipe/"
 NOW = 1_700_000_000
