@@ -84,16 +84,14 @@ class ServingMixin:
             campaign = self.campaigns.get(campaign_arn)  # type: ignore[attr-defined]
             if campaign.status != states.ACTIVE:
                 raise InvalidInputException(f"Campaign {campaign_arn} is {campaign.status}; it must be ACTIVE.")
-            version = campaign.serving_version
-            config = dict(campaign.serving_config or {})
-            exploration = config.get("itemExplorationConfig")
-            if exploration is None and campaign.recipe.exploration:
-                exploration = campaign.recipe.exploration_defaults
-            config["itemExplorationConfig"] = exploration or {}
+            version = campaign.serving_version  # resolves the current deployment once
+            recipe = version.solution.recipe
+            config = campaign.serving_config
+            if config.get("itemExplorationConfig") is None:
+                config["itemExplorationConfig"] = recipe.exploration_defaults if recipe.exploration else {}
             return Endpoint(
-                campaign.arn, campaign.recipe, version.trained, config, campaign.dataset_group_arn,
-                version.event_type,
-                bool(config.get("enableMetadataWithRecommendations")) or campaign.recipe.name.endswith("-v2"),
+                campaign.arn, recipe, version.trained, config, campaign.dataset_group_arn, version.event_type,
+                bool(config.get("enableMetadataWithRecommendations")) or recipe.name.endswith("-v2"),
             )
         recommender = self.recommenders.get(recommender_arn)  # type: ignore[attr-defined]
         if recommender.status != states.ACTIVE:
