@@ -27,8 +27,9 @@ DEFAULT_BATCH_RESULTS = 25
 MAX_BATCH_RESULTS = 500
 
 
-class BatchInferenceJob(Job):
-    kind = "batch-inference-job"
+class BatchJob(Job):
+    """What batch inference and batch segment jobs share: a solution version, a filter, S3 in
+    and out, a role."""
 
     def __init__(self, arn: str, name: str, version: SolutionVersion, settings: dict[str, Any],
                  failure_reason: str | None) -> None:
@@ -39,12 +40,64 @@ class BatchInferenceJob(Job):
         self.job_input = settings["job_input"]
         self.job_output = settings["job_output"]
         self.role_arn = settings["role_arn"]
+
+
+class BatchInferenceJob(BatchJob):
+    kind = "batch-inference-job"
+
+    def __init__(self, arn: str, name: str, version: SolutionVersion, settings: dict[str, Any],
+                 failure_reason: str | None) -> None:
+        super().__init__(arn, name, version, settings, failure_reason)
         self.batch_inference_job_config = settings.get("config")
         self.batch_inference_job_mode = settings.get("mode") or "BATCH_INFERENCE"
         self.theme_generation_config = settings.get("theme_generation_config")
 
 
-class BatchMixin:
+class BatchCommon:
+    """The checks and the S3 loop both batch job kinds run."""
+
+    solution_versions: Store[SolutionVersion]
+
+    def _batch_prerequisites(self, store: Store[Any], arn: str, solution_version_arn: str,
+                             job_input: dict[str, Any], job_output: dict[str, Any],
+                             filter_arn: str | None) -> tuple[SolutionVersion, str, str]:
+        """The ACTIVE solution version, and the input and output paths, after the checks every
+        batch job makes (name free, filter known, output apart from input, running limit)."""
+        store.ensure_new(arn)
+        version = self.solution_versions.get(solution_version_arn)
+        if version.status != states.ACTIVE or version.trained is None:
+            raise ResourceInUseException(
+                f"Solution version {solution_version_arn} is {version.status}; it must be ACTIVE."
+            )
+        if filter_arn:
+            self.filters.get(filter_arn)  # type: ignore[attr-defined]
+        source, target = job_input["s3DataSource"]["path"], job_output["s3DataDestination"]["path"]
+        if target.rstrip("/") == source.rstrip("/") or source.startswith(target.rstrip("/") + "/"):
+            raise InvalidInputException("Invalid S3 output path: the output location must differ from the input location.")
+        if sum(1 for job in store if job.running) >= MAX_RUNNING_BATCH_JOBS:
+            raise LimitExceededException("More than 5 resources with PENDING or IN_PROGRESS status.")
+        return version, source, target
+
+    def _run_files(self, source: str, target: str, answer: Any, max_lines: int | None = None) -> str | None:
+        """Answer every line of every input file into ``<file>.out``; the failure reason, if any."""
+        s3 = self.s3()  # type: ignore[attr-defined]
+        try:
+            files = s3.read(source)
+        except S3Error as error:
+            return str(error).replace("Invalid Data location", "Invalid S3 input path")
+        try:
+            for url, data in files:
+                raw = [line for line in data.decode().splitlines() if line.strip()]
+                if max_lines is not None and len(raw) > max_lines:
+                    return f"{url} has {len(raw)} queries; this recipe takes at most {max_lines} per file."
+                lines = [answer(line) for line in raw]
+                s3.write(target, url.rsplit("/", 1)[-1] + ".out", ("\n".join(lines) + "\n").encode())
+        except S3Error as error:
+            return str(error).replace("Invalid Data location", "Invalid S3 output path")
+        return None
+
+
+class BatchMixin(BatchCommon):
     """Backend operations for batch inference jobs. Mixed into PersonalizeBackend."""
 
     solution_versions: Store[SolutionVersion]
@@ -65,12 +118,9 @@ class BatchMixin:
         theme_generation_config: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         arn = self.arn(f"batch-inference-job/{job_name}")  # type: ignore[attr-defined]
-        self.batch_inference_jobs.ensure_new(arn)
-        version = self.solution_versions.get(solution_version_arn)
-        if version.status != states.ACTIVE or version.trained is None:
-            raise ResourceInUseException(
-                f"Solution version {solution_version_arn} is {version.status}; it must be ACTIVE."
-            )
+        version, source, target = self._batch_prerequisites(
+            self.batch_inference_jobs, arn, solution_version_arn, job_input, job_output, filter_arn
+        )
         recipe = version.solution.recipe
         if recipe is None or not recipe.batch_inference or recipe.recipe_type == "USER_SEGMENTATION":
             raise InvalidInputException(f"Recipe {recipe.name if recipe else '?'} does not support batch inference jobs.")
@@ -79,13 +129,6 @@ class BatchMixin:
             self._check_theme_generation(version, recipe, theme_generation_config)
         if num_results is not None and not 1 <= num_results <= MAX_BATCH_RESULTS:
             raise InvalidInputException(f"numResults must be between 1 and {MAX_BATCH_RESULTS}.")
-        if filter_arn:
-            self.filters.get(filter_arn)  # type: ignore[attr-defined]
-        source, target = job_input["s3DataSource"]["path"], job_output["s3DataDestination"]["path"]
-        if target.rstrip("/") == source.rstrip("/") or source.startswith(target.rstrip("/") + "/"):
-            raise InvalidInputException("Invalid S3 output path: the output location must differ from the input location.")
-        if sum(1 for job in self.batch_inference_jobs if job.running) >= MAX_RUNNING_BATCH_JOBS:
-            raise LimitExceededException("More than 5 resources with PENDING or IN_PROGRESS status.")
         config = dict(batch_inference_job_config or {})
         endpoint = Endpoint(
             arn, recipe, version.trained,
@@ -94,7 +137,8 @@ class BatchMixin:
         )
         theme_column = (theme_generation_config or {}).get("fieldsForThemeGeneration", {}).get("itemName") \
             if mode == "THEME_GENERATION" else None
-        failure = self._run_batch(endpoint, source, target, filter_arn, num_results or DEFAULT_BATCH_RESULTS, theme_column)
+        k = num_results or DEFAULT_BATCH_RESULTS
+        failure = self._run_files(source, target, lambda line: self._batch_line(endpoint, line, filter_arn, k, theme_column))
         settings = {
             "filter_arn": filter_arn, "num_results": num_results, "job_input": job_input, "job_output": job_output,
             "role_arn": role_arn, "config": batch_inference_job_config, "mode": mode,
@@ -117,22 +161,6 @@ class BatchMixin:
             raise InvalidInputException(f"themeGenerationConfig itemName {column} is not a string column of the Items dataset.")
         if not any(getattr(f, "textual", False) for f in fields.values()):
             raise InvalidInputException("THEME_GENERATION needs an Items dataset with a textual field.")
-
-    def _run_batch(self, endpoint: Endpoint, source: str, target: str, filter_arn: str | None,
-                   k: int, theme_column: str | None = None) -> str | None:
-        s3 = self.s3()  # type: ignore[attr-defined]
-        try:
-            files = s3.read(source)
-        except S3Error as error:
-            return str(error).replace("Invalid Data location", "Invalid S3 input path")
-        try:
-            for url, data in files:
-                lines = [self._batch_line(endpoint, line, filter_arn, k, theme_column)
-                         for line in data.decode().splitlines() if line.strip()]
-                s3.write(target, url.rsplit("/", 1)[-1] + ".out", ("\n".join(lines) + "\n").encode())
-        except S3Error as error:
-            return str(error).replace("Invalid Data location", "Invalid S3 output path")
-        return None
 
     def _batch_line(self, endpoint: Endpoint, line: str, filter_arn: str | None, k: int,
                     theme_column: str | None = None) -> str:
@@ -204,21 +232,11 @@ MAX_ATTRIBUTE_AFFINITY_LINES = 10
 DEFAULT_SEGMENT_USERS = 25
 
 
-class BatchSegmentJob(Job):
+class BatchSegmentJob(BatchJob):
     kind = "batch-segment-job"
 
-    def __init__(self, arn: str, name: str, version: SolutionVersion, settings: dict[str, Any],
-                 failure_reason: str | None) -> None:
-        super().__init__(arn, name, failure_reason)
-        self.solution_version_arn = version.arn
-        self.filter_arn = settings.get("filter_arn")
-        self.num_results = settings.get("num_results")
-        self.job_input = settings["job_input"]
-        self.job_output = settings["job_output"]
-        self.role_arn = settings["role_arn"]
 
-
-class SegmentsMixin:
+class SegmentsMixin(BatchCommon):
     """Backend operations for batch segment jobs (item-affinity recipes). Mixed into
     PersonalizeBackend."""
 
@@ -237,51 +255,23 @@ class SegmentsMixin:
         tags: list[dict[str, str]] | None = None,
     ) -> dict[str, Any]:
         arn = self.arn(f"batch-segment-job/{job_name}")  # type: ignore[attr-defined]
-        self.batch_segment_jobs.ensure_new(arn)
-        version = self.solution_versions.get(solution_version_arn)
-        if version.status != states.ACTIVE or version.trained is None:
-            raise ResourceInUseException(
-                f"Solution version {solution_version_arn} is {version.status}; it must be ACTIVE."
-            )
+        version, source, target = self._batch_prerequisites(
+            self.batch_segment_jobs, arn, solution_version_arn, job_input, job_output, filter_arn
+        )
         recipe = version.solution.recipe
         if recipe is None or recipe.recipe_type != "USER_SEGMENTATION":
             raise InvalidInputException(
                 "Batch segment jobs need a USER_SEGMENTATION solution version "
                 "(aws-item-affinity or aws-item-attribute-affinity)."
             )
-        if filter_arn:
-            self.filters.get(filter_arn)  # type: ignore[attr-defined]
-        source, target = job_input["s3DataSource"]["path"], job_output["s3DataDestination"]["path"]
-        if target.rstrip("/") == source.rstrip("/") or source.startswith(target.rstrip("/") + "/"):
-            raise InvalidInputException("Invalid S3 output path: the output location must differ from the input location.")
-        if sum(1 for job in self.batch_segment_jobs if job.running) >= MAX_RUNNING_BATCH_JOBS:
-            raise LimitExceededException("More than 5 resources with PENDING or IN_PROGRESS status.")
-        failure = self._run_segments(version, source, target, filter_arn, num_results or DEFAULT_SEGMENT_USERS)
+        k = num_results or DEFAULT_SEGMENT_USERS
+        limit = MAX_ATTRIBUTE_AFFINITY_LINES if recipe.family == "item_attribute_affinity" else MAX_ITEM_AFFINITY_LINES
+        failure = self._run_files(source, target, lambda line: self._segment_line(version, line, filter_arn, k), limit)
         settings = {"filter_arn": filter_arn, "num_results": num_results, "job_input": job_input,
                     "job_output": job_output, "role_arn": role_arn}
         job = BatchSegmentJob(arn, job_name, version, settings, failure)
         self.create_tagged(self.batch_segment_jobs, job, tags)  # type: ignore[attr-defined]
         return {"batchSegmentJobArn": job.arn}
-
-    def _run_segments(self, version: SolutionVersion, source: str, target: str, filter_arn: str | None,
-                      k: int) -> str | None:
-        s3 = self.s3()  # type: ignore[attr-defined]
-        attribute = version.trained.family == "item_attribute_affinity"
-        limit = MAX_ATTRIBUTE_AFFINITY_LINES if attribute else MAX_ITEM_AFFINITY_LINES
-        try:
-            files = s3.read(source)
-        except S3Error as error:
-            return str(error).replace("Invalid Data location", "Invalid S3 input path")
-        try:
-            for url, data in files:
-                raw = [line for line in data.decode().splitlines() if line.strip()]
-                if len(raw) > limit:
-                    return f"{url} has {len(raw)} queries; this recipe takes at most {limit} per file."
-                lines = [self._segment_line(version, line, filter_arn, k) for line in raw]
-                s3.write(target, url.rsplit("/", 1)[-1] + ".out", ("\n".join(lines) + "\n").encode())
-        except S3Error as error:
-            return str(error).replace("Invalid Data location", "Invalid S3 output path")
-        return None
 
     def _segment_line(self, version: SolutionVersion, line: str, filter_arn: str | None, k: int) -> str:
         """One output line: ``usersList`` for an ``itemId`` or an ``itemAttributes`` query."""
