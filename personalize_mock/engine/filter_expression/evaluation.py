@@ -396,6 +396,7 @@ def evaluate_expression(expr: Expression, ctx: _Context) -> np.ndarray | None:
             return None
     return ctx.node(expr.where)
 
+
 def allowed(
     flt: Filter,
     candidates: np.ndarray,
@@ -403,9 +404,7 @@ def allowed(
     values: dict[str, list[str]] | None = None,
     user: int | None = None,
 ) -> np.ndarray:
-    """Boolean mask over ``candidates`` (entity codes of the filter's target): True where the
-    filter lets the entity through. ``user`` is the request user's code (for Interactions
-    conditions on item/action filters). Raises :class:`MissingFilterValues`."""
+    """:meth:`Filter.allowed`: the chain's INCLUDE union minus its EXCLUDE union."""
     values = values or {}
     missing = flt.missing_values(values)
     if missing:
