@@ -96,16 +96,11 @@ def s3(personalize_mocked: None) -> Any:
 
 @pytest.fixture(scope="session")
 def _personalize_server_process() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
+    from .web import SandboxServer
 
-    from . import register
-
-    register()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    server = SandboxServer().start()
     try:
-        yield f"http://{host}:{port}"
+        yield server.url
     finally:
         server.stop()
 
