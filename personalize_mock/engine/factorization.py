@@ -33,7 +33,10 @@ class FactorModel:
     item_popularity: np.ndarray  # interactions per item in the training data
     seed: int
     temperature: float = 1.0  # softmax sharpness: score = softmax(user . item / temperature)
-    extra: dict[str, object] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)  # serving facts from the training data
+    # Derived per-model serving caches (engine/ranking.py, resources/serving.py): never saved,
+    # never copied to a new model version.
+    cache: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
 
     # ---- training --------------------------------------------------------------------------
     @classmethod

@@ -2,7 +2,7 @@
 sorts, softmax lookups per user, impression penalties and exploration candidates.
 
 Pure numpy; the runtime (``resources/serving.py``) calls it per request, so everything
-catalogue-sized is computed once per model and kept in ``model.extra``.
+catalogue-sized is computed once per model and kept in ``model.cache``.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from .training import seed_of  # noqa: F401  (re-exported: request-seeded choice
 
 def tie_breaks(model: Any, codes: np.ndarray) -> np.ndarray:
     """A tiny popularity bonus per catalogue entry: equal scores rank popular items first."""
-    bonus = model.extra.get("tie_breaks")
+    bonus = model.cache.get("tie_breaks")
     if bonus is None or len(bonus) != len(codes):
         popularity = np.zeros(len(codes))
         popularity[: len(model.items)] = model.item_popularity
         bonus = 1e-9 * popularity / max(float(popularity.max()) if len(popularity) else 1.0, 1.0)
-        model.extra["tie_breaks"] = bonus
+        model.cache["tie_breaks"] = bonus
     return bonus
 
 
@@ -48,12 +48,12 @@ def best_first(key: np.ndarray, limit: int | None) -> np.ndarray:
 
 def serving_catalogue(model: Any) -> np.ndarray:
     """Model items first (their rows), then Items-dataset items the model never saw."""
-    cached = model.extra.get("serving_catalogue")
+    cached = model.cache.get("serving_catalogue")
     if cached is None:
         known = model.items.codes.astype(np.int64)
         extra = np.asarray(model.extra.get("catalogue_items", np.empty(0)), np.int64)
         cached = np.concatenate([known, np.setdiff1d(np.unique(extra), known)])
-        model.extra["serving_catalogue"] = cached
+        model.cache["serving_catalogue"] = cached
     return cached
 
 
@@ -71,7 +71,7 @@ def cold_items(model: Any, cutoff_days: float) -> np.ndarray:
     CREATION_TIMESTAMP, else first interaction, else the newest interaction: new), fewest
     interactions first."""
     key = ("cold", cutoff_days)
-    cached = model.extra.get(key)
+    cached = model.cache.get(key)
     if cached is not None:
         return cached
     codes = serving_catalogue(model)
@@ -86,5 +86,5 @@ def cold_items(model: Any, cutoff_days: float) -> np.ndarray:
         if newest - born < cutoff_days * 86400:
             cold.append((counts[index], -born, code))
     result = np.array([code for _, _, code in sorted(cold)], np.int64)
-    model.extra[key] = result
+    model.cache[key] = result
     return result

@@ -235,7 +235,7 @@ class ServingMixin:
         rows = self._user_history(endpoint, user_code, endpoint.event_type)  # item codes
         # A user's ranking changes only with their history (count and newest item identify it
         # between appends): keep the head of it per history.
-        cache = model.extra.setdefault("ranked_heads", {})
+        cache = model.cache.setdefault("ranked_heads", {})
         key = (user_code, len(rows), int(rows[-1]) if len(rows) else -1, endpoint.event_type)
         hit = cache.get(key) if limit is not None else None
         if hit is None and limit is not None and limit <= HEAD and endpoint.event_type is None:
@@ -281,10 +281,10 @@ class ServingMixin:
         at = int(np.searchsorted(keys, user_code))
         if at >= len(keys) or keys[at] != user_code:
             return
-        memo = model.extra.get("grouped_positions")
+        memo = model.cache.get("grouped_positions")
         if memo is None or memo[0] is not table or memo[1] != table.version:
             memo = (table, table.version, model.items.positions(table.column("ITEM_ID")[order]))
-            model.extra["grouped_positions"] = memo
+            model.cache["grouped_positions"] = memo
         positions = memo[2]
         items = table.column("ITEM_ID")
         start = at - at % HEAD_BLOCK
