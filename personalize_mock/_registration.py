@@ -5,7 +5,8 @@
 - the personalize-events and personalize-runtime hosts are routed to the same backend
   (in-process: ``backend_index.backend_url_patterns``; the server infers "personalize"
   from the SigV4 scope all three APIs sign with);
-- default lifecycle transitions are registered with moto's state manager.
+- default lifecycle transitions are registered with moto's state manager;
+- moto's reset also clears injected faults.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def register() -> None:
                 backend_index.backend_url_patterns.append(("personalize", pattern))
         register_defaults()
         _install_fast_runtime()
+        _clear_faults_on_reset()
         # moto warns about any error code missing from the service model; ours is deliberate.
         warnings.filterwarnings("ignore", message=r"Exception\(NotImplementedOperation\)")
         _registered = True
@@ -67,6 +69,22 @@ def _install_fast_runtime() -> None:
     for index, entry in enumerate(BUILTIN_HANDLERS):  # entries may carry a third item
         if entry[1] is botocore_stubber:
             BUILTIN_HANDLERS[index] = (entry[0], runtime_first, *entry[2:])
+
+
+def _clear_faults_on_reset() -> None:
+    """moto's reset (a mock starting, ``POST /moto-api/reset``) resets every backend through
+    ``BackendDict.reset``; injected faults (``personalize_mock.faults``) go with them."""
+    from moto.core.base_backend import BackendDict
+
+    original = BackendDict.reset.__func__  # type: ignore[attr-defined]
+
+    def reset(cls: Any) -> None:
+        from .faults import clear
+
+        clear()
+        original(cls)
+
+    BackendDict.reset = classmethod(reset)  # type: ignore[method-assign, assignment]
 
 
 def mock_active() -> bool:

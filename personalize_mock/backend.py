@@ -40,6 +40,18 @@ from .resources.tagging import TaggingMixin
 from .resources.training import Solution, SolutionVersion, TrainingMixin
 
 
+class _Changes:
+    """How many calls have reached any backend (and resets): the state saver saves when it moves."""
+
+    value = 0
+
+    def bump(self) -> None:
+        self.value += 1
+
+
+CHANGES = _Changes()
+
+
 class PersonalizeBackend(
     DatasetsMixin, EventsMixin, JobsMixin, BatchMixin, SegmentsMixin, TrainingMixin, CampaignsMixin, RecommendersMixin, FiltersMixin,
     MetricAttributionsMixin, TaggingMixin, ServingMixin, CatalogueMixin, BaseBackend
@@ -48,6 +60,7 @@ class PersonalizeBackend(
         super().__init__(region_name, account_id)
         # All state lives here so moto's reset (which re-runs __init__) clears it, lock included.
         self.lock = threading.RLock()
+        CHANGES.bump()
         self.tagger = TaggingService("tags", "tagKey", "tagValue")
         forget = self.tagger.delete_all_tags_for_resource
         self.schemas: Store[Schema] = Store("Schema", forget)

@@ -53,3 +53,12 @@ class NotImplementedOperation(ServiceException):
 
 def not_found(arn: str) -> ResourceNotFoundException:
     return ResourceNotFoundException(f"Could not find resource {arn}.")
+
+
+def modelled_error(code: str, message: str) -> ServiceException:
+    """An error with any modelled ``code`` (e.g. from fault injection), defined in this module
+    so that moto serialises it from the Personalize service models."""
+    cls = globals().get(code)
+    if not (isinstance(cls, type) and issubclass(cls, ServiceException)):
+        cls = type(code, (ServiceException,), {"code": code, "__module__": __name__})
+    return cls(message)

@@ -38,7 +38,71 @@ def error_response(status: int, message: str) -> Response:
 
 
 def _load_routes() -> None:
-    from . import console, faults  # noqa: F401  (their @route decorators register the handlers)
+    from . import console  # noqa: F401  (its @route decorators register the handlers)
+
+
+# ---- fault injection over HTTP (personalize_mock.faults) --------------------------------------
+
+
+def _body(request: Request) -> dict[str, Any]:
+    try:
+        body = orjson.loads(request.get_data() or b"{}")
+    except orjson.JSONDecodeError as error:
+        raise ValueError(f"The body is not JSON: {error}.") from None
+    if not isinstance(body, dict):
+        raise ValueError("The body must be a JSON object.")
+    return body
+
+
+def _required(body: dict[str, Any], name: str) -> Any:
+    if name not in body:
+        raise ValueError(f"{name} is required.")
+    return body[name]
+
+
+@route("GET", "/faults")
+def list_faults(request: Request) -> Response:
+    from . import faults
+
+    return json_response(faults.active())
+
+
+@route("DELETE", "/faults")
+def clear_faults(request: Request) -> Response:
+    from . import faults
+
+    faults.clear()
+    return json_response(faults.active())
+
+
+@route("POST", "/faults/create-failures")
+def add_create_failure(request: Request) -> Response:
+    from . import faults
+
+    body = _body(request)
+    faults.fail_creates(_required(body, "kind"), _required(body, "reason"), body.get("count", 1))
+    return json_response(faults.active(), 201)
+
+
+@route("POST", "/faults/errors")
+def add_error(request: Request) -> Response:
+    from . import faults
+
+    body = _body(request)
+    faults.raise_error(_required(body, "operation"), _required(body, "error"), body.get("count", 1), body.get("message"))
+    return json_response(faults.active(), 201)
+
+
+@route("POST", "/faults/latency")
+def add_latency(request: Request) -> Response:
+    from . import faults
+
+    body = _body(request)
+    seconds = _required(body, "seconds")
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+        raise ValueError("seconds must be a number.")
+    faults.add_latency(seconds, body.get("operations"), body.get("count"))
+    return json_response(faults.active(), 201)
 
 
 class SandboxApp:

@@ -15,7 +15,9 @@ from botocore.model import ServiceModel
 from moto.core.responses import ActionContext, ActionResult, BaseResponse, EmptyResult
 from moto.core.utils import camelcase_to_underscores
 
+from ..backend import CHANGES
 from ..exceptions import NotImplementedOperation
+from ..faults import before_call
 from ..validation import validate_input
 
 # moto's converter runs a regex pass per call; member and operation names repeat endlessly.
@@ -79,10 +81,14 @@ def call_operation(service: str, operation: str, backend: Any, params: dict[str,
     method = getattr(backend, snake_case(operation), None)
     if method is None:
         raise NotImplementedOperation(service, operation)
+    before_call(operation)  # injected latency or error, if any (personalize_mock.faults)
     validate_input(service_model(service).operation_model(operation).input_shape, params)
     kwargs = {snake_case(k): v for k, v in params.items()}
     with backend.lock:
-        return method(**kwargs)
+        try:
+            return method(**kwargs)
+        finally:
+            CHANGES.bump()
 
 
 def _handler(operation: str) -> Any:

@@ -13,6 +13,7 @@ from moto.moto_api._internal.managed_state_model import ManagedState
 from moto.utilities.paginator import paginate
 
 from .. import states
+from ..faults import take_create_failure
 from ..exceptions import (
     InvalidNextTokenException,
     ResourceAlreadyExistsException,
@@ -76,6 +77,8 @@ class Resource(Lifecycle):
         self.arn = arn
         self.name = name
         self.creation_date_time = self.last_updated_date_time = now()
+        if failure_reason is None:
+            failure_reason = take_create_failure(self.kind)
         self._failure_reason = failure_reason
         self._enter("create", self.failing_table if failure_reason else self.create_table)
 

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from .. import states
+from ..faults import take_create_failure
 from ..exceptions import (
     InvalidInputException,
     LimitExceededException,
@@ -138,7 +139,8 @@ class BatchMixin(BatchCommon):
         theme_column = (theme_generation_config or {}).get("fieldsForThemeGeneration", {}).get("itemName") \
             if mode == "THEME_GENERATION" else None
         k = num_results or DEFAULT_BATCH_RESULTS
-        failure = self._run_files(source, target, lambda line: self._batch_line(endpoint, line, filter_arn, k, theme_column))
+        failure = take_create_failure("batch-inference-job") or self._run_files(
+            source, target, lambda line: self._batch_line(endpoint, line, filter_arn, k, theme_column))
         settings = {
             "filter_arn": filter_arn, "num_results": num_results, "job_input": job_input, "job_output": job_output,
             "role_arn": role_arn, "config": batch_inference_job_config, "mode": mode,
@@ -266,7 +268,8 @@ class SegmentsMixin(BatchCommon):
             )
         k = num_results or DEFAULT_SEGMENT_USERS
         limit = MAX_ATTRIBUTE_AFFINITY_LINES if recipe.family == "item_attribute_affinity" else MAX_ITEM_AFFINITY_LINES
-        failure = self._run_files(source, target, lambda line: self._segment_line(version, line, filter_arn, k), limit)
+        failure = take_create_failure("batch-segment-job") or self._run_files(
+            source, target, lambda line: self._segment_line(version, line, filter_arn, k), limit)
         settings = {"filter_arn": filter_arn, "num_results": num_results, "job_input": job_input,
                     "job_output": job_output, "role_arn": role_arn}
         job = BatchSegmentJob(arn, job_name, version, settings, failure)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from .. import states
+from ..faults import take_create_failure
 from ..exceptions import (
     InvalidInputException,
     LimitExceededException,
@@ -129,7 +130,7 @@ class JobsMixin:
         self.import_jobs.ensure_new(arn)
         if sum(1 for job in self.import_jobs if job.running) >= MAX_RUNNING_IMPORTS:
             raise LimitExceededException("More than 5 resources with PENDING or IN_PROGRESS status.")
-        failure = self._import(dataset, location, mode)
+        failure = take_create_failure("dataset-import-job") or self._import(dataset, location, mode)
         job = DatasetImportJob(arn, job_name, dataset, data_source, role_arn, mode,
                                publish_attribution_metrics_to_s3, failure)
         self.create_tagged(self.import_jobs, job, tags)  # type: ignore[attr-defined]
@@ -183,9 +184,10 @@ class JobsMixin:
         arn = self.arn(f"dataset-export-job/{job_name}")  # type: ignore[attr-defined]
         self.export_jobs.ensure_new(arn)
         path = job_output["s3DataDestination"]["path"]
+        failure = take_create_failure("dataset-export-job")
         try:
-            self.s3().write(path, f"{job_name}_part_00000.csv", export_csv(dataset, mode))
-            failure = None
+            if failure is None:
+                self.s3().write(path, f"{job_name}_part_00000.csv", export_csv(dataset, mode))
         except S3Error as error:
             failure = str(error).replace("Invalid Data location", "Invalid S3 output path")
         job = DatasetExportJob(arn, job_name, dataset, role_arn, job_output, mode, failure)
@@ -221,7 +223,8 @@ class JobsMixin:
         location = data_source.get("dataLocation")
         if not location:
             raise InvalidInputException("dataSource.dataLocation is required.")
-        deleted, failure = self._delete_users(group, location)
+        injected = take_create_failure("data-deletion-job")
+        deleted, failure = (0, injected) if injected else self._delete_users(group, location)
         job = DataDeletionJob(arn, job_name, group, data_source, role_arn, deleted, failure)
         self.create_tagged(self.deletion_jobs, job, tags)  # type: ignore[attr-defined]
         return {"dataDeletionJobArn": job.arn}

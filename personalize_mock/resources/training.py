@@ -13,6 +13,7 @@ from typing import Any
 from moto.moto_api._internal import mock_random
 
 from .. import states
+from ..faults import take_create_failure
 from ..exceptions import (
     InvalidInputException,
     LimitExceededException,
@@ -354,7 +355,8 @@ class TrainingMixin:
             raise LimitExceededException("More than 20 resources with PENDING or IN_PROGRESS status.")
         version_id = mock_random.get_random_hex(8)
         arn = f"{solution.arn}/{version_id}"
-        trained, failure = self._train(solution, arn, base)
+        injected = take_create_failure("solution-version")
+        trained, failure = (None, injected) if injected else self._train(solution, arn, base)
         version = SolutionVersion(arn, name or f"{solution.name}/{version_id}", solution, mode, trained, failure)
         self.create_tagged(self.solution_versions, version, tags)  # type: ignore[attr-defined]
         solution.versions.append(version)
