@@ -48,10 +48,13 @@ def main(argv: list[str] | None = None) -> None:
     app = make_app()
     saver = None
     if args.state_dir:
-        from .persistence import StateSaver
+        from .persistence import StateError, StateSaver
 
         saver = StateSaver(args.state_dir)
-        restored = saver.restore()
+        try:
+            restored = saver.restore()
+        except StateError as error:
+            sys.exit(f"personalize-mock-server: cannot restore --state-dir {args.state_dir}: {error}")
         print(f"personalize-mock: state in {args.state_dir}: {restored}", flush=True)
     if args.demo:
         from .demo import build_demo, describe_demo
