@@ -218,6 +218,16 @@ def _runtime_backend(arn: str | None) -> Any:
     return backend
 
 
+def _http_status(model: Any, code: str) -> int:
+    """The HTTP status the API answers an error with (its shape's), 400 if it is not modelled."""
+    from botocore.model import NoShapeFoundError
+
+    try:
+        return int(model.shape_for(code).metadata.get("error", {}).get("httpStatusCode", 400))
+    except NoShapeFoundError:
+        return 400
+
+
 def _error(code: str, message: str, status: int) -> Response:
     return json_response({"code": code, "message": message}, status)
 
@@ -250,7 +260,6 @@ def recommendations(request: Request) -> Response:
         backend = _runtime_backend(params.get("campaignArn") or params.get("recommenderArn"))
         result = call_operation(RUNTIME, operation, backend, params)
     except ServiceException as error:
-        status = model.shape_for(error.code).metadata.get("error", {}).get("httpStatusCode", 400)
-        return _error(error.code, error.message, status)
+        return _error(error.code, error.message, _http_status(model, error.code))
     items = result.get("itemList", result.get("personalizedRanking", []))
     return json_response({"operation": operation, "recommendationId": result["recommendationId"], "items": items})
