@@ -16,17 +16,17 @@ from urllib.parse import urlparse
 
 import pytest
 
-from personalize_mock import inspect
-from tests.api.test_runtime import (  # noqa: F401  (shop is a fixture: a trained dataset group)
+from personalize_mock import faults, inspect
+from tests.api.test_recommenders import domain_group, events_csv
+from tests.api.test_runtime import (
     NO_EXPLORATION,
     NOW,
     RECIPE,
     campaign,
     group_of,
     make_filter,
-    shop,
 )
-from tests.api.test_recommenders import domain_group, events_csv
+from tests.api.test_runtime import shop as trained_shop
 from tests.conftest import make_clients
 
 CHROMIUM = "/usr/bin/chromium"
@@ -42,6 +42,12 @@ CHROMIUM_ARGS = [
 def api(personalize_server: str) -> Any:
     """boto3 clients against the server (this module's tests need the server, not in-process)."""
     return make_clients("server", personalize_server)
+
+
+@pytest.fixture
+def shop(api: Any) -> dict[str, Any]:
+    """The runtime tests' trained dataset group, built on the server."""
+    return trained_shop.__wrapped__(api)
 
 
 def get(url: str, path: str) -> Any:
@@ -188,6 +194,11 @@ def test_recommendation_errors_carry_the_modelled_code_and_message(api, shop):
         got_status, error = post(url, "/api/recommendations", body)
         assert (got_status, error["code"]) == (status, code), error
         assert fragment in error["message"]
+    # Injected faults reach console calls as they reach API calls.
+    faults.raise_error("GetRecommendations", "ResourceNotFoundException", message="Injected: gone.")
+    assert post(url, "/api/recommendations", {"campaignArn": arn, "userId": "u1"}) == (
+        404, {"code": "ResourceNotFoundException", "message": "Injected: gone."})
+    assert post(url, "/api/recommendations", {"campaignArn": arn, "userId": "u1"})[0] == 200
     status, error = post(url, "/api/recommendations", {"campaignArn": arn, "userID": "u1"})
     assert status == 400 and "userID" in error["message"]
     assert post(url, "/api/recommendations", b"not json")[0] == 400
@@ -216,7 +227,7 @@ def test_events_newest_first_with_their_impressions(api, shop):
     arn = campaign(api, shop, config=NO_EXPLORATION)
     response = api.runtime.get_recommendations(campaignArn=arn, userId="u1", numResults=3)
     shown = [i["itemId"] for i in response["itemList"]]
-    send = dict(trackingId=shop["tracking"], userId="u1", sessionId="s")
+    send = {"trackingId": shop["tracking"], "userId": "u1", "sessionId": "s"}
     api.events.put_events(**send, eventList=[
         {"eventType": "click", "itemId": shown[0], "sentAt": NOW, "recommendationId": response["recommendationId"]}])
     api.events.put_events(**send, eventList=[{"eventType": "view", "itemId": "i1", "sentAt": NOW + 60, "impression": ["i1", "i2"]}])
