@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from functools import lru_cache
 from importlib.resources import files
 from itertools import islice
 from typing import Any
@@ -43,14 +42,11 @@ PAGE_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsaf
 
 
 # ---- the page --------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _page() -> bytes:
-    return files("personalize_mock").joinpath("static/console.html").read_bytes()
-
-
 @route("GET", "/")
 def page(request: Request) -> Response:
-    response = Response(_page(), mimetype="text/html")
+    # Read on each request (a few KB): an edited page shows without restarting the server.
+    html = files("personalize_mock").joinpath("static/console.html").read_bytes()
+    response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = PAGE_POLICY
     response.headers["Cache-Control"] = "no-store"
     return response
