@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import warnings
@@ -51,12 +52,16 @@ def register() -> None:
 
 def runtime_first(event_name: str, request: Any, **kwargs: Any) -> Any:
     """moto's botocore stubber, preceded by the runtime fast path (``api.fast_runtime``)."""
-    from moto.core.models import botocore_stubber
+    if not _fast:
+        from .api.fast_runtime import answer
 
-    from .api.fast_runtime import answer
-
+        _fast.extend((answer, _stubber()))
+    answer, stubber = _fast
     response = answer(request)
-    return response if response is not None else botocore_stubber(event_name, request, **kwargs)
+    return response if response is not None else stubber(event_name, request, **kwargs)
+
+
+_fast: list[Any] = []  # (fast path, moto's stubber), imported on the first request
 
 
 def _install_fast_runtime() -> None:
@@ -89,9 +94,19 @@ def _clear_faults_on_reset() -> None:
 
 def mock_active() -> bool:
     """Whether a moto mock (mock_aws / mock_personalize) is intercepting requests now."""
-    from moto.core.models import botocore_stubber
+    return bool(_stubber().enabled)
 
-    return bool(botocore_stubber.enabled)
+
+def _stubber() -> Any:
+    """moto's botocore stubber (one object for the life of the process)."""
+    if not _moto:
+        from moto.core.models import botocore_stubber
+
+        _moto.append(botocore_stubber)
+    return _moto[0]
+
+
+_moto: list[Any] = []
 
 
 _ACCESS_KEY = re.compile(r"Credential=([^/]+)/")
@@ -99,15 +114,22 @@ _ACCESS_KEY = re.compile(r"Credential=([^/]+)/")
 
 def account_for(headers: Any) -> str:
     """The account a request acts for, decided as moto decides it."""
-    import os
-
     if "MOTO_ACCOUNT_ID" in os.environ:
         return os.environ["MOTO_ACCOUNT_ID"]
     account = headers.get("x-moto-account-id")
     if account:
         return account.decode() if isinstance(account, bytes) else account
-    from moto.iam.models import get_account_id_from
-
     auth = headers.get("Authorization") or b""
     match = _ACCESS_KEY.search(auth.decode() if isinstance(auth, bytes) else auth)
-    return get_account_id_from(match.group(1) if match else "AKIAEXAMPLE")
+    key = match.group(1) if match else "AKIAEXAMPLE"
+    account = _ACCOUNTS.get(key)
+    if account is None:  # moto's lookup scans IAM's backends: once per access key is enough
+        from moto.iam.models import get_account_id_from
+
+        account = get_account_id_from(key)
+        if len(_ACCOUNTS) < 4096:
+            _ACCOUNTS[key] = account
+    return account
+
+
+_ACCOUNTS: dict[str, str] = {}

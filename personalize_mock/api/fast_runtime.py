@@ -15,6 +15,12 @@ import re
 from typing import Any
 
 import orjson  # ~15x faster than json for these responses; runtime calls are the hot path
+from botocore.awsrequest import AWSResponse
+from moto.core.exceptions import ServiceException
+
+from .._registration import account_for, mock_active
+from ..backend import personalize_backends
+from .base import call_operation, service_model
 
 RUNTIME_URL = re.compile(r"^https?://personalize-runtime\.([a-z0-9-]+)\.amazonaws\.com(/[a-z-]+)/?$")
 OPERATIONS = {
@@ -37,23 +43,16 @@ class _Body:
 
 def answer(request: Any, **_: Any) -> Any:
     """``before-send`` handler: the response for a runtime request, or None to pass it on."""
-    from .._registration import account_for, mock_active
-
     if not mock_active():
         return None
     match = RUNTIME_URL.match(request.url)
     operation = OPERATIONS.get(match.group(2)) if match else None
     if operation is None:
         return None
-    from botocore.awsrequest import AWSResponse
-    from moto.core.exceptions import ServiceException
-
-    from ..backend import personalize_backends
-    from .base import call_operation, service_model
-
-    body = request.body or b"{}"
-    params = orjson.loads(body)
-    backend = personalize_backends[account_for(request.headers)][match.group(1)]
+    params = orjson.loads(request.body or b"{}")
+    account, region = account_for(request.headers), match.group(1)
+    # dict.get first: BackendDict's own lookup creates (and costs) more than a hit needs.
+    backend = (personalize_backends.get(account) or {}).get(region) or personalize_backends[account][region]
     try:
         result = call_operation("personalize-runtime", operation, backend, params)
     except ServiceException as error:

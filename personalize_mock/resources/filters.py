@@ -245,14 +245,22 @@ def _cached_mask(flt: Filter, values: dict[str, list[str]], datasets: dict[str, 
     cache = flt.__dict__.setdefault("_masks", {})
     hit = cache.get(key)
     candidates = np.asarray(candidates, np.int64)
+    if not len(candidates):
+        return np.zeros(0, bool)
+    # Dense by entity code: ``known[c]`` says c was evaluated, ``mask[c]`` what the filter said.
     if hit is not None:
-        universe, mask = hit
-        at = np.clip(np.searchsorted(universe, candidates), 0, max(len(universe) - 1, 0))
-        if len(universe) and (universe[at] == candidates).all():
-            return mask[at]
-    universe = np.unique(candidates if hit is None else np.concatenate([hit[0], candidates]))
-    mask = flt.compiled.allowed(universe, data, values, None)
+        known, mask = hit
+        if candidates.max() < len(known) and candidates.min() >= 0 and known[candidates].all():
+            return mask[candidates]
+    universe = np.unique(candidates if hit is None else np.concatenate([np.flatnonzero(hit[0]), candidates]))
+    allowed = flt.compiled.allowed(universe, data, values, None)
+    size = int(universe.max()) + 1 if universe.min() >= 0 else 0
+    if size == 0 or size > 4 * len(universe) + 4096:  # codes too sparse (or negative) to index densely
+        return allowed[np.searchsorted(universe, candidates)]
+    known, mask = np.zeros(size, bool), np.zeros(size, bool)
+    known[universe] = True
+    mask[universe] = allowed
     if len(cache) > 64:
         cache.clear()
-    cache[key] = (universe, mask)
-    return mask[np.searchsorted(universe, candidates)]
+    cache[key] = (known, mask)
+    return mask[candidates]

@@ -16,8 +16,6 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    import numpy as np
 from moto.moto_api._internal import mock_random
 
 from .. import states
@@ -39,6 +37,25 @@ SCORED_FAMILIES = ("user_personalization", "personalized_ranking")
 RELATED_FAMILIES = ("sims", "similar_items", "semantic_similarity")
 POPULAR_FAMILIES = ("popularity", "trending")
 
+# numpy and the serving arithmetic (engine.ranking) are bound here when the first Endpoint is
+# made, so ``import personalize_mock`` stays free of numpy and the runtime's hot path does not
+# pay a function-level import per call.
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..engine import ranking as scoring
+else:
+    np = scoring = None
+
+
+def _bind_numeric() -> None:
+    global np, scoring
+    import numpy
+
+    from ..engine import ranking
+
+    np, scoring = numpy, ranking
+
 
 @dataclass
 class Endpoint:
@@ -55,6 +72,10 @@ class Endpoint:
     # exploration can score items outside a truncated ranking.
     score_of: Any = None
 
+    def __post_init__(self) -> None:
+        if scoring is None:  # every runtime and batch path starts with an Endpoint
+            _bind_numeric()
+
 
 @dataclass
 class Recommendation:
@@ -64,6 +85,13 @@ class Recommendation:
     user_id: str | None
     items: list[str]
     created: float = field(default_factory=time.time)
+
+
+def _recommendation_id() -> str:
+    """``RID-`` + a version-4 UUID from moto's (seedable) random source, formatted directly:
+    the runtime's hot path makes one per call."""
+    h = "%032x" % ((mock_random.getrandbits(128) & ~(0xF000 << 64) & ~(0xC << 60)) | (0x4000 << 64) | (0x8 << 60))
+    return f"RID-{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class ServingMixin:
@@ -110,7 +138,6 @@ class ServingMixin:
 
     def _user_history(self, endpoint: Endpoint, user_code: int | None, event_type: str | None = None) -> np.ndarray:
         """Item codes of the user's interactions (bulk and PutEvents alike)."""
-        import numpy as np
         dataset = self.group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
         if dataset is None or user_code is None:
             return np.empty(0, np.int32)
@@ -121,8 +148,22 @@ class ServingMixin:
             rows = rows[table.column("EVENT_TYPE")[rows] == (-2 if wanted is None else wanted)]
         return table.column("ITEM_ID")[rows]  # insertion order; folding a user in ignores order
 
+    def _history_mark(self, endpoint: Endpoint, user_code: int | None) -> tuple[int, int]:
+        """(number of interactions, newest interaction's item code) of a user, as
+        ``_user_history`` would give them, read from the grouped index alone."""
+        dataset = self.group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
+        if dataset is None or user_code is None:
+            return 0, -1
+        table = dataset.table
+        order, keys, bounds = table.grouped("USER_ID")
+        at = int(keys.searchsorted(user_code))
+        if at >= len(keys) or keys[at] != user_code:
+            return 0, -1
+        end = int(bounds[at + 1])
+        return end - int(bounds[at]), int(table.column("ITEM_ID")[order[end - 1]])
+
     def _remember(self, endpoint: Endpoint, user_id: str | None, items: list[str]) -> str:
-        rid = f"RID-{mock_random.uuid4()}"
+        rid = _recommendation_id()
         store = self.recommendations
         store[rid] = Recommendation(endpoint.arn, user_id, items)
         while len(store) > REMEMBERED_RECOMMENDATIONS:
@@ -156,7 +197,6 @@ class ServingMixin:
         promotions: list[dict[str, Any]] | None = None, metadata_columns: dict[str, list[str]] | None = None,
     ) -> list[dict[str, Any]]:
         """GetRecommendations' answer (PredictedItems) from an endpoint; batch jobs use it too."""
-        import numpy as np
         recipe = endpoint.recipe
         family = recipe.family
         if family == "personalized_ranking":
@@ -191,11 +231,16 @@ class ServingMixin:
         # Try the user's ranked head first; rank everything only if filters leave too few.
         headed = not promotions
         ranking, scores = self._rank_items(endpoint, user_code, item_code, k if headed else None)
-        allowed = permitted(ranking)
-        if headed and int(allowed.sum()) < k and endpoint.recipe.family in SCORED_FAMILIES:
-            ranking, scores = self._rank_items(endpoint, user_code, item_code, None)
+        if not (filter_arn or filter_values) and exclude is None and item_code is None:  # nothing to mask
+            if headed and len(ranking) < k and endpoint.recipe.family in SCORED_FAMILIES:
+                ranking, scores = self._rank_items(endpoint, user_code, item_code, None)
+            picked: Any = slice(0, k)
+        else:
             allowed = permitted(ranking)
-        picked = self._pick(ranking, allowed, k)
+            if headed and int(allowed.sum()) < k and endpoint.recipe.family in SCORED_FAMILIES:
+                ranking, scores = self._rank_items(endpoint, user_code, item_code, None)
+                allowed = permitted(ranking)
+            picked = self._pick(ranking, allowed, k)
         chosen_codes = ranking[picked].tolist()
         chosen_scores = scores[picked].tolist() if scores is not None else [None] * len(chosen_codes)
         entries = [(code, score, None) for code, score in zip(chosen_codes, chosen_scores)]
@@ -210,7 +255,6 @@ class ServingMixin:
         """The items the endpoint knows, best first, with scores when the recipe has them: all
         of them, or (with ``limit``) for a scored recipe just the user's ranked head, at least
         ``limit`` long."""
-        import numpy as np
         trained = endpoint.trained
         model = trained.model
         family = endpoint.recipe.family
@@ -227,16 +271,18 @@ class ServingMixin:
                         limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Softmax of user . item over the whole catalogue (model items plus Items-dataset items
         the model has not seen, which score as a zero vector), best first."""
-        import numpy as np
 
-        from ..engine import ranking as scoring
         model = endpoint.trained.model
         codes = scoring.serving_catalogue(model)
-        rows = self._user_history(endpoint, user_code, endpoint.event_type)  # item codes
         # A user's ranking changes only with their history (count and newest item identify it
         # between appends): keep the head of it per history.
         cache = model.cache.setdefault("ranked_heads", {})
-        key = (user_code, len(rows), int(rows[-1]) if len(rows) else -1, endpoint.event_type)
+        rows = None
+        if endpoint.event_type is None:  # the key without reading the history itself
+            key = (user_code, *self._history_mark(endpoint, user_code), None)
+        else:
+            rows = self._user_history(endpoint, user_code, endpoint.event_type)  # item codes
+            key = (user_code, len(rows), int(rows[-1]) if len(rows) else -1, endpoint.event_type)
         hit = cache.get(key) if limit is not None else None
         if hit is None and limit is not None and limit <= HEAD and endpoint.event_type is None:
             self._fill_heads(endpoint, model, codes, user_code, cache)
@@ -244,6 +290,8 @@ class ServingMixin:
         if hit is not None and limit <= len(hit[0]):
             endpoint.score_of = hit[2]
             return hit[0], hit[1]  # the whole head: filters may need more than ``limit``
+        if rows is None:
+            rows = self._user_history(endpoint, user_code, None)
         history = model.items.positions(rows)
         history = history[history >= 0]
         user = model.user_vector(history)
@@ -269,9 +317,7 @@ class ServingMixin:
                     cache: dict[Any, Any]) -> None:
         """Rank a block of users at once (one matrix product instead of one per request) and
         keep each user's head: later requests of any of them are lookups."""
-        import numpy as np
 
-        from ..engine import ranking as scoring
 
         dataset = self.group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
         if dataset is None or user_code is None:
@@ -315,7 +361,6 @@ class ServingMixin:
 
     @staticmethod
     def _pick(ranking: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
-        import numpy as np
         return np.flatnonzero(allowed)[:k]
 
     def _auto_exclusions(self, endpoint: Endpoint, user_code: int | None) -> np.ndarray | None:
@@ -330,9 +375,7 @@ class ServingMixin:
                  permitted: Any, user_id: str | None, k: int) -> list[tuple[int, float | None, str | None]]:
         """Mix cold items (young by CREATION_TIMESTAMP or first interaction) into the list in
         proportion to ``explorationWeight``; deterministic for a given request."""
-        import numpy as np
 
-        from ..engine import ranking as scoring
         settings = endpoint.config.get("itemExplorationConfig") or {}
         if not endpoint.recipe.exploration or not entries or k <= 0:
             return entries
@@ -342,9 +385,11 @@ class ServingMixin:
         if slots <= 0:
             return entries
         cold = scoring.cold_items(endpoint.trained.model, cutoff_days)
+        if not len(cold):
+            return entries
         chosen = [code for code, _, _ in entries]
-        fresh = cold[~np.isin(cold, np.asarray(chosen, np.int64))] if len(cold) else cold
-        candidates = [int(c) for c in fresh[permitted(fresh)]] if len(fresh) else []
+        fresh = cold[~np.isin(cold, np.asarray(chosen, np.int64))]
+        candidates = fresh[permitted(fresh)].tolist() if len(fresh) else []
         if not candidates:
             return entries
         rng = random.Random(scoring.seed_of(f"{endpoint.arn}|{user_id or ''}|{k}"))  # per request
@@ -363,9 +408,7 @@ class ServingMixin:
                  user_code: int | None, item_code: int | None, k: int) -> list[tuple[int, float | None, str | None]]:
         """Promoted items (chosen by the promotion's own filter, not the request's) take
         ``percentPromotedItems`` of the list at request-seeded positions, in their own order."""
-        import numpy as np
 
-        from ..engine import ranking as scoring
         count = min(k, int(math.ceil(k * int(promotion.get("percentPromotedItems", 0)) / 100)))
         if count <= 0:
             return entries
@@ -416,8 +459,8 @@ class ServingMixin:
     def _predicted_items(self, endpoint: Endpoint, catalog: Any, entries: list[tuple[int, float | None, str | None]],
                          columns: list[str], promotion_name: str | None = None) -> list[dict[str, Any]]:
         ids = catalog.items.values
-        if not columns and not promotion_name and all(reason is None or reason == "Exploration" for _, _, reason in entries) \
-                and not endpoint.recipe.name.endswith("-v2"):  # the common case, built in one pass
+        # Only a promotion marks entries "Promoted"; only -v2 recipes show "Exploration" reasons.
+        if not columns and not promotion_name and not endpoint.recipe.name.endswith("-v2"):  # the common case
             if endpoint.recipe.scores:
                 return [{"itemId": ids[code], "score": score} if score is not None else {"itemId": ids[code]}
                         for code, score, _ in entries]
@@ -481,7 +524,6 @@ class ServingMixin:
         metadata_columns: dict[str, list[str]] | None = None,
     ) -> list[dict[str, Any]]:
         """GetPersonalizedRanking's answer from an endpoint; batch jobs use it too."""
-        import numpy as np
         if endpoint.recipe.family != "personalized_ranking":
             raise InvalidInputException(
                 f"{endpoint.arn} uses {endpoint.recipe.name}, not a PERSONALIZED_RANKING recipe."
@@ -523,7 +565,6 @@ class ServingMixin:
         filter_arn: str | None = None,
         filter_values: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        import numpy as np
         if not campaign_arn:
             raise InvalidInputException("campaignArn is required.")
         endpoint = self._endpoint(campaign_arn, None)
@@ -552,7 +593,6 @@ class ServingMixin:
     # ---- filters (filled in by the filters module) ---------------------------------------
     def _filter_mask(self, filter_arn: str | None, filter_values: dict[str, str] | None, endpoint: Endpoint,
                      candidates: np.ndarray, user_code: int | None, item_code: int | None, target: str) -> np.ndarray:
-        import numpy as np
         if not filter_arn:
             if filter_values:
                 raise InvalidInputException("filterValues were given without a filterArn.")

@@ -4,11 +4,13 @@ real-time events and exploration."""
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
+from botocore.exceptions import ClientError
 
 from personalize_mock import inspect
-from tests.conftest import INTERACTIONS_SCHEMA, avro, error_message
+from tests.conftest import INTERACTIONS_SCHEMA, avro, error_code, error_message
 
 RECIPE = "arn:aws:personalize:::recipe/"
 NOW = 1_700_000_000
@@ -270,3 +272,35 @@ def test_impressions_without_clicks_lower_an_item_on_the_next_version(api, shop)
     assert ranked.index("i25") > max(ranked.index(i) for i in unseen_group)  # shown, not chosen: ranked lower
     other = [i["itemId"] for i in api.runtime.get_recommendations(campaignArn=arn, userId="u5", numResults=65)["itemList"]]
     assert other.index("i25") < other.index("i0")  # u5 (group 1 too) is unaffected
+
+
+def test_repeated_requests_follow_every_change_that_matters(api, shop):
+    """Answers to repeated requests are reused only while nothing they depend on changes."""
+    p, runtime = api.personalize, api.runtime
+    arn = campaign(api, shop, config=NO_EXPLORATION)
+    ask = lambda **kw: runtime.get_recommendations(campaignArn=arn, userId="u1", numResults=10, **kw)  # noqa: E731
+    first, again = ask(), ask()
+    assert first["itemList"] == again["itemList"]
+    assert first["recommendationId"] != again["recommendationId"]
+    assert inspect.recommendation(again["recommendationId"])["items"] == [i["itemId"] for i in again["itemList"]]
+
+    # Exploration switched on by UpdateCampaign: new items appear.
+    p.update_campaign(campaignArn=arn, campaignConfig={"itemExplorationConfig": {
+        "explorationWeight": "1", "explorationItemAgeCutOff": "30"}})
+    assert any(i["itemId"].startswith("new") for i in ask()["itemList"])
+    p.update_campaign(campaignArn=arn, campaignConfig=NO_EXPLORATION)
+    assert ask()["itemList"] == first["itemList"]
+
+    # New catalogue data: an item's genre changed by PutItems changes what a filter lets through.
+    flt = make_filter(api, shop, "INCLUDE ItemID WHERE Items.GENRES IN ($G)", name="by-genre")
+    assert ask(filterArn=flt, filterValues={"G": '"relabelled"'})["itemList"] == []
+    top = first["itemList"][0]["itemId"]
+    api.events.put_items(datasetArn=shop["datasets"]["Items"], items=[{"itemId": top, "properties": json.dumps(
+        {"genres": "relabelled", "price": 1.0, "creationTimestamp": 1_700_000_000})}])
+    assert [i["itemId"] for i in ask(filterArn=flt, filterValues={"G": '"relabelled"'})["itemList"]] == [top]
+
+    # A deleted filter is an error, not a remembered answer.
+    p.delete_filter(filterArn=flt)
+    with pytest.raises(ClientError) as excinfo:
+        ask(filterArn=flt, filterValues={"G": '"brand-new"'})
+    assert error_code(excinfo) in ("ResourceNotFoundException", "InvalidInputException")
