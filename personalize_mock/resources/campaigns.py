@@ -254,8 +254,7 @@ class CampaignsMixin:
 
     @paginated("campaigns")
     def list_campaigns(self, solution_arn: str | None = None) -> list[Campaign]:
-        if solution_arn:
-            self.solutions.get(solution_arn)
+        # An unknown solution lists nothing: ListCampaigns declares no ResourceNotFoundException.
         return self.campaigns.listed(lambda c: solution_arn in (None, c.solution.arn))
 
     def update_campaign(
