@@ -11,7 +11,9 @@ from typing import Any
 
 from botocore.model import Shape
 
-from .exceptions import InvalidInputException
+from .exceptions import InvalidInputException, InvalidNextTokenException
+
+SERVICES = ("personalize", "personalize-events", "personalize-runtime")
 
 
 @lru_cache(maxsize=None)
@@ -70,8 +72,28 @@ def _check(shape: Shape, value: Any, where: str, errors: list[str]) -> None:
             _check(shape.value, item, f"{where}.{key}", errors)
 
 
+@lru_cache(maxsize=None)
+def _next_token_only() -> frozenset[str]:
+    """Input shapes of the operations whose model declares InvalidNextTokenException but no
+    InvalidInputException (ListDatasetGroups, ListSchemas): their only inputs are the
+    paging pair, so a broken constraint is answered with the error they do declare."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    names = set()
+    for service in SERVICES:
+        model = session.get_service_model(service)
+        for name in model.operation_names:
+            operation = model.operation_model(name)
+            errors = {error.name for error in operation.error_shapes}
+            if operation.input_shape is not None and errors == {"InvalidNextTokenException"}:
+                names.add(operation.input_shape.name)
+    return frozenset(names)
+
+
 def validate_input(shape: Shape | None, params: dict[str, Any]) -> None:
-    """Raise ``InvalidInputException`` listing every constraint ``params`` breaks."""
+    """Raise ``InvalidInputException`` (``InvalidNextTokenException`` for an operation that
+    declares only that) listing every constraint ``params`` breaks."""
     if shape is None:
         return
     errors: list[str] = []
@@ -79,6 +101,5 @@ def validate_input(shape: Shape | None, params: dict[str, Any]) -> None:
     if errors:
         count = len(errors)
         noun = "error" if count == 1 else "errors"
-        raise InvalidInputException(
-            f"{count} validation {noun} detected: " + "; ".join(errors)
-        )
+        error = InvalidNextTokenException if shape.name in _next_token_only() else InvalidInputException
+        raise error(f"{count} validation {noun} detected: " + "; ".join(errors))

@@ -116,7 +116,7 @@ def test_paginator_over_a_filtered_list(api):
 def test_max_results_above_100(api):
     # botocore does not check maximums, so the request reaches the server.
     with pytest.raises(api.personalize.exceptions.InvalidInputException) as excinfo:
-        api.personalize.list_schemas(maxResults=101)
+        api.personalize.list_datasets(maxResults=101)
     assert "at 'maxResults'" in error_message(excinfo)
     assert "less than or equal to 100" in error_message(excinfo)
 
@@ -126,7 +126,19 @@ def test_max_results_below_1(api, max_results):
     p = unvalidated(api)
     make_schemas(api.personalize, 3)
     with pytest.raises(p.exceptions.InvalidInputException):
-        p.list_schemas(maxResults=max_results)
+        p.list_solutions(maxResults=max_results)
+
+
+@pytest.mark.parametrize("operation", ["list_schemas", "list_dataset_groups"])
+@pytest.mark.parametrize("params", [{"maxResults": 101}, {"maxResults": 0}, {"nextToken": "\x80"}],
+                         ids=["above-100", "zero", "non-ascii-token"])
+def test_lists_that_declare_only_invalid_next_token_answer_it_for_any_bad_input(api, operation, params):
+    # ListSchemas and ListDatasetGroups declare no InvalidInputException (found by fuzzing).
+    p = unvalidated(api)
+    with pytest.raises(p.exceptions.InvalidNextTokenException) as excinfo:
+        getattr(p, operation)(**params)
+    assert "1 validation error detected" in error_message(excinfo)
+    assert f"at '{next(iter(params))}'" in error_message(excinfo)
 
 
 @pytest.mark.parametrize(
@@ -158,5 +170,5 @@ def test_token_of_another_operation_or_filter(api):
 
 def test_next_token_too_long_is_invalid_input(api):
     with pytest.raises(api.personalize.exceptions.InvalidInputException) as excinfo:
-        api.personalize.list_schemas(nextToken="x" * 1501)
+        api.personalize.list_solutions(nextToken="x" * 1501)
     assert "at 'nextToken'" in error_message(excinfo)

@@ -41,7 +41,7 @@ def test_enum_max_length_and_max_value_are_all_reported():
     assert text.startswith("2 validation errors detected: ")
     assert "at 'name' failed to satisfy constraint: Member must have length less than or equal to 63" in text
     assert "at 'domain' failed to satisfy constraint: Member must satisfy enum value set: [ECOMMERCE, VIDEO_ON_DEMAND]" in text
-    assert "Member must have value less than or equal to 100" in message("ListSchemas", {"maxResults": 101})
+    assert "Member must have value less than or equal to 100" in message("ListSolutions", {"maxResults": 101})
 
 
 def test_nested_lists_and_unicode_classes():
@@ -54,3 +54,15 @@ def test_nested_lists_and_unicode_classes():
 def test_long_values_are_shortened_in_the_message():
     text = message("CreateSchema", {"name": "s", "schema": "x" * 20001})
     assert "x" * 200 + "..." in text and "x" * 201 not in text
+
+
+def test_operations_declaring_only_invalid_next_token_answer_it():
+    # ListSchemas and ListDatasetGroups declare no InvalidInputException.
+    from personalize_mock.exceptions import InvalidNextTokenException
+
+    for operation in ("ListSchemas", "ListDatasetGroups"):
+        with pytest.raises(InvalidNextTokenException) as excinfo:
+            validate_input(shape(operation), {"maxResults": 101})
+        assert excinfo.value.message.startswith("1 validation error detected: Value '101' at 'maxResults'")
+    with pytest.raises(InvalidInputException):
+        validate_input(shape("ListSolutions"), {"maxResults": 101})
