@@ -1,0 +1,158 @@
+"""Fuzzing: random requests to all 79 operations, in-process through boto3.
+
+Each operation gets ``EXAMPLES`` requests drawn from its botocore input shape
+(``strategies.request``), aimed at a populated account (``world``). Every answer must be a
+success that validates against the operation's output shape, or a ``ClientError`` whose code
+is one of the operation's modelled errors, with a message and a status below 500 — never an
+unmodelled error, a Python exception, or a call that hangs. Deterministic (derandomized, no
+example database); destructive operations run last so the others meet a full world.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import traceback
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import botocore.session
+import pytest
+import requests
+from botocore import xform_name
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from hypothesis import HealthCheck, given, settings
+
+from personalize_mock import mock_personalize
+from tests.conftest import boto_session, make_clients
+from tests.fuzz import strategies, world
+from tests.shape_validator import shape_errors
+
+SERVICES = ("personalize", "personalize-events", "personalize-runtime")
+EXAMPLES = 32  # per operation: 79 x 32 = 2,528 requests
+MINIMUM_REQUESTS = 2000
+HANG_SECONDS = 20
+CONFIG = Config(parameter_validation=False, retries={"max_attempts": 0})
+_session = botocore.session.get_session()
+MODELS = {service: _session.get_service_model(service) for service in SERVICES}
+
+
+def _phase(operation: str) -> int:
+    """Reads and runtime calls first, then creates and updates, then stops, then deletes."""
+    for phase, prefixes in enumerate((("Describe", "List", "Get", "Put"), ("Create", "Update", "Tag", "Untag"),
+                                      ("Stop", "Start"), ("Delete",))):
+        if operation.startswith(prefixes):
+            return phase
+    return 1
+
+
+OPERATIONS = sorted(((service, op) for service, model in MODELS.items() for op in model.operation_names),
+                    key=lambda pair: (_phase(pair[1]), pair))
+SENT: Counter[str] = Counter()
+OUTCOMES: Counter[tuple[str, str]] = Counter()  # (operation, "ok" or error code)
+
+
+class Hung(BaseException):
+    """Raised by the alarm in the middle of a call (BaseException: nothing may swallow it)."""
+
+
+@pytest.fixture(scope="module")
+def fuzz_world() -> Iterator[dict[str, Any]]:
+    """A seeded account under the mock, shared by every operation's fuzz test, with clients
+    that send whatever they are given and never retry."""
+    from moto.moto_api import state_manager
+
+    from personalize_mock.states import MODEL_NAMES
+
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                            "AWS_DEFAULT_REGION": "us-east-1", "PERSONALIZE_MOCK_RELAXED_DATA": "1"}.items():
+            env.setenv(name, value)
+        for name in MODEL_NAMES:
+            state_manager.set_transition(name, {"progression": "immediate"})
+        try:
+            with mock_personalize():
+                requests.post("http://motoapi.amazonaws.com/moto-api/seed?a=2026")  # IDs and ARNs too
+                api = make_clients("inprocess")
+                extra = world.seed(api)
+                known = world.known_values(api, extra)
+                clients = {service: boto_session().client(service, config=CONFIG) for service in SERVICES}
+                yield {"known": known, "clients": clients}
+        finally:
+            for name in MODEL_NAMES:
+                state_manager.unset_transition(name)
+
+
+def _show(value: Any, limit: int = 2000) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise Hung()
+
+
+def send(client: Any, service: str, operation: str, params: dict[str, Any]) -> None:
+    """Send one request and check its answer; fail naming the operation, input and response."""
+    where = f"{service}:{operation}\ninput: {_show(params)}"
+    model = MODELS[service].operation_model(operation)
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, HANG_SECONDS)
+    started = time.monotonic()
+    try:
+        SENT[f"{service}:{operation}"] += 1
+        response = getattr(client, xform_name(operation))(**params)
+    except ClientError as error:
+        answer = error.response
+        code = answer.get("Error", {}).get("Code")
+        status = answer.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        allowed = sorted(shape.name for shape in model.error_shapes)
+        OUTCOMES[operation, str(code)] += 1
+        assert code in allowed, f"{where}\nunmodelled error {code} (modelled: {allowed})\nresponse: {_show(answer)}"
+        assert status < 500, f"{where}\nHTTP {status}\nresponse: {_show(answer)}"
+        assert answer["Error"].get("Message"), f"{where}\n{code} without a message\nresponse: {_show(answer)}"
+        return
+    except Hung:
+        pytest.fail(f"{where}\nno answer after {HANG_SECONDS} s", pytrace=False)
+    except Exception:  # a traceback from the mock, or an answer botocore cannot parse
+        pytest.fail(f"{where}\nraised instead of answering:\n{traceback.format_exc()}", pytrace=False)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    OUTCOMES[operation, "ok"] += 1
+    body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
+    errors = shape_errors(model.output_shape, body)
+    assert not errors, f"{where}\nresponse breaks the output shape:\n" + "\n".join(errors) + f"\nresponse: {_show(body)}"
+    elapsed = time.monotonic() - started
+    assert elapsed < HANG_SECONDS, f"{where}\ntook {elapsed:.1f} s"
+
+
+@pytest.mark.parametrize("service,operation", OPERATIONS, ids=[f"{s}:{o}" for s, o in OPERATIONS])
+def test_random_requests_get_modelled_answers(fuzz_world, service, operation):
+    client = fuzz_world["clients"][service]
+    requests = strategies.request(MODELS[service].operation_model(operation), known=fuzz_world["known"])
+
+    @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None, print_blob=False,
+              suppress_health_check=list(HealthCheck))
+    @given(requests)
+    def fuzz(params: dict[str, Any]) -> None:
+        send(client, service, operation, params)
+
+    fuzz()
+
+
+def test_thousands_of_requests_were_sent():
+    """Runs last: the fuzz tests above sent at least ``MINIMUM_REQUESTS`` between them."""
+    ran = {f"{s}:{o}" for s, o in OPERATIONS} & set(SENT)
+    if len(ran) < len(OPERATIONS) and not os.environ.get("CI"):
+        pytest.skip(f"only {len(ran)} of {len(OPERATIONS)} operations were fuzzed in this process")
+    assert len(ran) == len(OPERATIONS) == 79
+    total = sum(SENT.values())
+    for operation in sorted({op for op, _ in OUTCOMES}):
+        answers = {outcome: n for (op, outcome), n in sorted(OUTCOMES.items()) if op == operation}
+        print(f"{operation}: {answers}")
+    print(f"{total} requests")
+    assert total >= MINIMUM_REQUESTS, f"only {total} requests sent: {dict(SENT)}"

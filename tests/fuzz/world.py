@@ -1,0 +1,216 @@
+"""A populated Personalize account for the fuzzer to aim at, and the real values in it.
+
+``seed(api)`` builds (through boto3, with valid requests) a trained dataset group with every
+kind of dataset, an event tracker, trained solution versions of several recipes, campaigns,
+filters, a domain dataset group with a recommender, batch jobs, data jobs, a metric
+attribution and tags. ``known_values(api)`` then lists what exists — every ARN any List
+operation returns, by member name, plus IDs, names, S3 locations, schemas and expressions —
+for ``strategies.for_shape(known=...)``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections import defaultdict
+from typing import Any
+
+from botocore import xform_name
+
+from tests.api.test_recommenders import DOMAIN_INTERACTIONS_SCHEMA, domain_group
+from tests.api.test_runtime import ITEMS_SCHEMA, RECIPE, USERS_SCHEMA, interactions_csv, items_csv
+from tests.conftest import ACCOUNT, ACTION_INTERACTIONS_SCHEMA, ACTIONS_SCHEMA, INTERACTIONS_SCHEMA, avro
+
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/fuzz"
+BUCKET = "shop-data"
+RECIPES = ("aws-user-personalization", "aws-personalized-ranking", "aws-sims", "aws-item-affinity",
+           "aws-item-attribute-affinity", "aws-next-best-action", "aws-popularity-count")
+CAMPAIGNS = ("aws-user-personalization", "aws-personalized-ranking", "aws-sims", "aws-next-best-action",
+             "aws-popularity-count")
+FILTERS = {
+    "no-g1": 'EXCLUDE ItemID WHERE Items.GENRES IN ("g1")',
+    "genre": "INCLUDE ItemID WHERE Items.GENRES IN ($GENRE)",
+    "cheap": "INCLUDE ItemID WHERE Items.PRICE < $MAX | EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"buy\")",
+    "gold": 'INCLUDE ItemID WHERE Items.GENRES IN ("g2") IF CurrentUser.TIER = "gold"',
+    "actions": 'EXCLUDE ActionID WHERE Actions.CATEGORY IN ("c1")',
+}
+
+
+def _put(api: Any, key: str, body: str) -> str:
+    api.s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    return f"s3://{BUCKET}/{key}"
+
+
+def seed(api: Any) -> dict[str, list[Any]]:
+    """Create the resources (instant lifecycles and relaxed data rules assumed); return the
+    values no List operation shows (a recommendation ID)."""
+    p, e, r = api.personalize, api.events, api.runtime
+    api.s3.create_bucket(Bucket=BUCKET)
+    _put(api, "interactions.csv", interactions_csv())
+    _put(api, "items.csv", items_csv())
+    _put(api, "users.csv", "USER_ID,TIER\n" + "".join(f"u{u},{'gold' if u < 100 else 'basic'}\n" for u in range(200)))
+    _put(api, "delete/users.csv", "USER_ID\nu199\n")
+    _put(api, "batch/users.json", '{"userId": "u1"}\n{"userId": "u2", "filterValues": {"GENRE": "\\"g1\\""}}\n')
+    _put(api, "batch/items.json", '{"itemId": "i1"}\n{"itemId": "i20"}\n')
+    _put(api, "batch/ranking.json", '{"userId": "u1", "itemList": ["i1", "i2", "i30"]}\n')
+    _put(api, "segments/items.json", '{"itemId": "i1"}\n')
+    _put(api, "segments/attributes.json", '{"itemAttributes": "ITEMS.GENRES = \\"g1\\""}\n')
+    _put(api, "broken.csv", "NOT,A,HEADER\n1,2\n")
+
+    group = p.create_dataset_group(name="shop")["datasetGroupArn"]
+    schemas = {"Interactions": INTERACTIONS_SCHEMA, "Items": ITEMS_SCHEMA, "Users": USERS_SCHEMA,
+               "Actions": ACTIONS_SCHEMA, "Action_Interactions": ACTION_INTERACTIONS_SCHEMA}
+    datasets = {}
+    for kind, schema in schemas.items():
+        schema_arn = p.create_schema(name=f"shop-{kind.lower().replace('_', '-')}", schema=schema)["schemaArn"]
+        datasets[kind] = p.create_dataset(name=kind, schemaArn=schema_arn, datasetGroupArn=group,
+                                          datasetType=kind)["datasetArn"]
+    for kind in ("Interactions", "Items", "Users"):
+        p.create_dataset_import_job(jobName=f"import-{kind}", datasetArn=datasets[kind], roleArn=ROLE,
+                                    dataSource={"dataLocation": f"s3://{BUCKET}/{kind.lower()}.csv"})
+    p.create_event_tracker(name="shop", datasetGroupArn=group)
+    e.put_actions(datasetArn=datasets["Actions"], actions=[
+        {"actionId": f"a{n}", "properties": json.dumps({"category": f"c{n}", "value": n})} for n in range(4)])
+    action_tracking = p.describe_dataset(datasetArn=datasets["Action_Interactions"])["dataset"]["trackingId"]
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    for batch in range(12):
+        e.put_action_interactions(trackingId=action_tracking, actionInteractions=[
+            {"actionId": f"a{(batch + n) % 4}", "userId": f"u{(batch * 10 + n) % 60}", "sessionId": "s1",
+             "timestamp": start + datetime.timedelta(hours=batch * 10 + n),
+             "eventType": "TAKEN" if (batch + n) % 3 == 0 else "NOT_TAKEN"} for n in range(10)])
+
+    versions = {}
+    for recipe in RECIPES:
+        name = recipe.removeprefix("aws-")
+        solution = p.create_solution(name=name, datasetGroupArn=group, recipeArn=RECIPE + recipe)["solutionArn"]
+        versions[recipe] = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    campaigns = {recipe: p.create_campaign(name=recipe.removeprefix("aws-"), solutionVersionArn=versions[recipe])
+                 ["campaignArn"] for recipe in CAMPAIGNS}
+    for name, expression in FILTERS.items():
+        p.create_filter(name=name, datasetGroupArn=group, filterExpression=expression)
+    rid = r.get_recommendations(campaignArn=campaigns["aws-user-personalization"], userId="u1",
+                                numResults=3)["recommendationId"]
+
+    domain = domain_group(api, name="domain")
+    p.create_event_tracker(name="domain", datasetGroupArn=domain)
+    p.create_recommender(name="for-you", datasetGroupArn=domain, recipeArn=RECIPE + "aws-ecomm-recommended-for-you")
+    p.create_recommender(name="views", datasetGroupArn=domain, recipeArn=RECIPE + "aws-ecomm-popular-items-by-views")
+
+    out = {"s3DataDestination": {"path": f"s3://{BUCKET}/out/"}}
+    p.create_batch_inference_job(jobName="batch", solutionVersionArn=versions["aws-user-personalization"],
+                                 roleArn=ROLE, jobOutput=out,
+                                 jobInput={"s3DataSource": {"path": f"s3://{BUCKET}/batch/users.json"}})
+    p.create_batch_segment_job(jobName="segments", solutionVersionArn=versions["aws-item-affinity"], roleArn=ROLE,
+                               jobOutput=out, jobInput={"s3DataSource": {"path": f"s3://{BUCKET}/segments/items.json"}})
+    p.create_dataset_export_job(jobName="export", datasetArn=datasets["Interactions"], roleArn=ROLE, jobOutput=out)
+    p.create_data_deletion_job(jobName="forget", datasetGroupArn=group, roleArn=ROLE,
+                               dataSource={"dataLocation": f"s3://{BUCKET}/delete/"})
+    p.create_metric_attribution(name="metrics", datasetGroupArn=group, metricsOutputConfig={"roleArn": ROLE},
+                                metrics=[{"eventType": "view", "metricName": "VIEWS", "expression": "SAMPLECOUNT()"}])
+    p.tag_resource(resourceArn=campaigns["aws-user-personalization"], tags=[{"tagKey": "team", "tagValue": "search"}])
+    p.tag_resource(resourceArn=group, tags=[{"tagKey": "team", "tagValue": "data"}])
+    return {"recommendationId": [rid]}
+
+
+def _walk(value: Any, found: dict[str, set[Any]]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, str) and (key.endswith("Arn") or key in ("trackingId", "name", "jobName")):
+                found[key].add(item)
+            _walk(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _walk(item, found)
+
+
+def known_values(api: Any, extra: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Real values by member name, gathered from every List operation, with a few near misses
+    (a wrong kind of ARN, another region, a resource that never existed) mixed in."""
+    p = api.personalize
+    found: dict[str, set[Any]] = defaultdict(set)
+    tokens: set[str] = set()
+    for operation in p.meta.service_model.operation_names:
+        if operation.startswith("List") and operation != "ListTagsForResource":
+            method = getattr(p, xform_name(operation))
+            _walk(method(), found)
+            token = method(maxResults=1).get("nextToken") if operation != "ListMetricAttributionMetrics" else None
+            if token:
+                tokens.add(token)
+    for recipe in list(found["recipeArn"])[:6]:
+        _walk(p.describe_recipe(recipeArn=recipe), found)
+    for tracker in found["eventTrackerArn"]:
+        _walk(p.describe_event_tracker(eventTrackerArn=tracker), found)
+    for dataset in found["datasetArn"]:
+        _walk(p.describe_dataset(datasetArn=dataset), found)
+    attributions = sorted(found["metricAttributionArn"])
+    if attributions:
+        _walk(p.list_metric_attribution_metrics(metricAttributionArn=attributions[0]), found)
+
+    # Reverse order puts the trained "shop" group's resources (and the user-personalization
+    # campaign) first: hypothesis draws the first entries of a list most often.
+    known: dict[str, list[Any]] = {key: sorted(values, reverse=True) for key, values in found.items()}
+    every_arn = sorted({arn for key, values in found.items() if key.endswith("Arn") for arn in values
+                        if ":personalize:" in arn})
+    for key in [k for k in known if k.endswith("Arn") and k != "roleArn"]:
+        own = known[key]
+        # Near misses: other kinds of resource, the same one in another region, one never made.
+        others = [known[k][0] for k in ("datasetGroupArn", "solutionArn", "recipeArn") if k != key]
+        known[key] = own + others + [own[0].replace(":us-east-1:", ":eu-west-1:"), own[0] + "-missing"]
+    known["resourceArn"] = every_arn + ["arn:aws:personalize:us-east-1:123456789012:campaign/missing"]
+    known["recipeList"] = known["recipeArn"]
+    known["roleArn"] = [ROLE]
+    known["kmsKeyArn"] = [f"arn:aws:kms:us-east-1:{ACCOUNT}:key/fuzz"]
+    known["trackingId"] = known.get("trackingId", []) + ["not-a-tracker"]
+    known["nextToken"] = sorted(tokens) + ["garbage"]
+    names = known.pop("name", []) + known.pop("jobName", [])
+    known["name"] = known["jobName"] = names
+
+    users = ["u1", "u7", "u42", "u150", "u199", "stranger"]
+    items = ["i1", "i17", "i30", "i59", "new0", "unknown-item"]
+    known.update({
+        "userId": users, "itemId": items, "inputList": items, "impression": items,
+        "actionId": ["a0", "a1", "a3", "unknown-action"], "sessionId": ["s1", "s2"],
+        "eventType": ["view", "buy", "TAKEN", "NOT_TAKEN", "View", "Purchase"],
+        "eventValue": [1.0, 0.5], "eventValueThreshold": ["0.5", "1", 0.5, 10.0], "weight": [0.0, 0.5, 1.0],
+        "datasetType": ["Interactions", "Items", "Users", "Actions", "Action_Interactions", "interactions"],
+        "schema": [INTERACTIONS_SCHEMA, ITEMS_SCHEMA, USERS_SCHEMA, ACTIONS_SCHEMA, ACTION_INTERACTIONS_SCHEMA,
+                   DOMAIN_INTERACTIONS_SCHEMA, "{}", "not json", "[]",
+                   avro("Items", {"name": "ITEM_ID", "type": "int"}),
+                   avro("Interactions", {"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"})],
+        "filterExpression": list(FILTERS.values()) + [
+            "EXCLUDE ItemID WHERE Items.PRICE > 3", 'INCLUDE ItemID WHERE Items.GENRES IN ("g1") | garbage',
+            "EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ($E)", "EXCLUDE UserID WHERE Users.TIER IN (\"gold\")",
+            "EXCLUDE ItemID WHERE Items.NOPE IN (\"x\")", "INCLUDE"],
+        "filterValues.key": ["GENRE", "MAX", "E", "UNUSED"],
+        "filterValues.value": ['"g1"', '"g1","g2"', "3", "g1", '"' + '","'.join(f"g{n}" for n in range(120)) + '"'],
+        "dataLocation": [f"s3://{BUCKET}/{key}" for key in ("interactions.csv", "items.csv", "users.csv", "delete/",
+                                                            "broken.csv", "", "nothing-here.csv")]
+        + ["s3://no-such-bucket/data.csv", "https://example.com/x.csv"],
+        "path": [f"s3://{BUCKET}/{key}" for key in ("batch/users.json", "batch/items.json", "batch/ranking.json",
+                                                    "segments/items.json", "segments/attributes.json", "out/",
+                                                    "missing.json")] + ["s3://no-such-bucket/out/"],
+        "properties": ['{"genres": "g1", "price": 2.5, "creationTimestamp": 1700000000}', '{"tier": "gold"}',
+                       '{"category": "c1", "value": 3}', '{"device": "phone"}', "{}", "not json", "[1]", "null",
+                       '{"genres": null}', '{"price": "cheap"}', '{"unknownField": 1}'],
+        "itemAttribute": ["GENRES", "PRICE", "NOPE"], "itemName": ["GENRES", "ITEM_ID", "NOPE"],
+        "context.key": ["DEVICE", "NOPE"], "context.value": ["phone", "web"],
+        "metricName": ["VIEWS", "BUYS"], "removeMetrics": ["VIEWS", "NOPE"],
+        "expression": ["SAMPLECOUNT()", "SUM(Items.PRICE)", "SUM(PRICE)", "AVG(x)"],
+        "algorithmHyperParameters.key": ["hidden_dimension", "bptt", "recency_mask", "min_user_history_length_percentile"],
+        "algorithmHyperParameters.value": ["32", "true", "0.5", "abc", "-1"],
+        "featureTransformationParameters.key": ["max_user_history_length_percentile"],
+        "featureTransformationParameters.value": ["0.99", "x"],
+        "itemExplorationConfig.key": ["explorationWeight", "explorationItemAgeCutOff", "bogus"],
+        "itemExplorationConfig.value": ["0", "0.3", "1", "30", "x", "-5"],
+        "excludedDatasetColumns.key": ["Interactions", "Items", "Users"],
+        "includedDatasetColumns.key": ["Interactions", "Items", "Users"],
+        "excludedDatasetColumns.value": ["GENRES", "PRICE", "TIER", "EVENT_TYPE", "DEVICE"],
+        "includedDatasetColumns.value": ["GENRES", "PRICE", "TIER", "EVENT_TYPE", "DEVICE"],
+        "metadataColumns.key": ["Items", "Users"], "metadataColumns.value": ["GENRES", "PRICE", "NOPE"],
+        "tagKey": ["team", "owner"], "tagKeys": ["team", "owner"], "tagValue": ["search", "data"],
+        "schedulingExpression": ["rate(7 days)", "rate(1 day)"],
+        "maxNumberOfTrainingJobs": ["4", "x"], "maxParallelTrainingJobs": ["2", "x"],
+        "eventAttributionSource": ["email"],
+        "recommendationId": extra.get("recommendationId", []) + ["RID-missing"],
+    })
+    return known
