@@ -4,8 +4,9 @@
 required members and sometimes the optional ones; lists, maps, strings and numbers mostly
 keep to the model's ``min``/``max``/``pattern``/``enum`` (so requests get past input
 validation into deeper code) and sometimes break them on purpose. ``known`` mixes real
-values into the strings (or anything else) of members with a given name: ARNs and IDs of
-resources that exist, so a request can find what it names.
+values into the members with a given name: ARNs and IDs of resources that exist, so a
+request can find what it names, and whole valid structures (requests, events) that serve
+as templates to mutate, so a request can get past the operation's own rules.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ INT64 = (-(2**63), 2**63 - 1)
 SHORT = 24
 LIST_ITEMS = 4
 KNOWN = 0.6  # the share of known values, where a member has them
+MUTATE = 0.2  # the chance that a member of a known structure is redrawn
 
 # Character classes that Python's ``re`` (and so ``st.from_regex``) lacks, approximated
 # inside a character class. AWS patterns use them in tag keys/values and next tokens.
 _PROPERTY_CLASSES = {
     r"\p{ASCII}": r"\x00-\x7f",
-    r"\p{L}": r"a-zA-Z\u00c0-\u00ff\u0391-\u03c9\u4e00-\u4e0f",
+    r"\p{L}": r"a-zA-Z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0391-\u03a1\u03a3-\u03c9\u4e00-\u4e0f",
     r"\p{Z}": r" \u00a0\u2002",
     r"\p{N}": r"0-9\u0660-\u0669\u00bd",
 }
@@ -77,12 +79,12 @@ def _string(shape: Shape, invalid: float) -> st.SearchStrategy[str]:
     elif "pattern" in meta:
         try:
             compiled = re.compile(python_pattern(meta["pattern"]))
-        except re.error:
+        except re.error:  # no pattern to keep or to break
             good = st.text(min_size=low, max_size=top)
         else:
             in_bounds = lambda s: low <= len(s) <= (high if high is not None else len(s))  # noqa: E731
             good = st.from_regex(compiled, fullmatch=True).filter(in_bounds)
-        bad.append(st.text(min_size=low, max_size=top))  # mostly breaks the pattern
+            bad.append(st.text(min_size=low, max_size=top).filter(lambda s: not compiled.fullmatch(s)))
     else:
         good = st.text(min_size=low, max_size=top)
     if high is not None:  # one character too many, or a good value repeated past the maximum
@@ -153,14 +155,36 @@ def _map(shape: Shape, name: str, known: Mapping[str, Sequence[Any]], invalid: f
     return weighted(good, bad, invalid)
 
 
-def _structure(shape: Shape, known: Mapping[str, Sequence[Any]], invalid: float) -> st.SearchStrategy[Any]:
-    members = {name: for_shape(member, name=name, known=known, invalid=invalid)
-               for name, member in shape.members.items()}
+def _structure(shape: Shape, name: str, known: Mapping[str, Sequence[Any]], invalid: float) -> st.SearchStrategy[Any]:
+    members = {member: for_shape(member_shape, name=member, known=known, invalid=invalid)
+               for member, member_shape in shape.members.items()}
     required = set(shape.required_members)
-    return st.fixed_dictionaries(
-        {name: strategy for name, strategy in members.items() if name in required},
-        optional={name: strategy for name, strategy in members.items() if name not in required},
+    strategy = st.fixed_dictionaries(
+        {member: strategy for member, strategy in members.items() if member in required},
+        optional={member: strategy for member, strategy in members.items() if member not in required},
     )
+    templates = [value for value in known.get(name, ()) if _fits_structure(shape, value)]
+    if not templates:
+        return strategy
+    # A known structure is a template: each of its members is kept, or (sometimes) redrawn.
+    mutated = st.one_of([
+        st.fixed_dictionaries({member: weighted(_as_strategy(value), members[member], MUTATE)
+                               for member, value in template.items()})
+        for template in templates
+    ])
+    return weighted(mutated, strategy, 1 - KNOWN)
+
+
+def _as_strategy(value: Any) -> st.SearchStrategy[Any]:
+    """A template member is a value, or a strategy (fresh names, say)."""
+    return value if isinstance(value, st.SearchStrategy) else st.just(value)
+
+
+def _fits_structure(shape: Shape, value: Any) -> bool:
+    """Whether a known dict can serve as a template for this structure: only its members, and
+    every required one."""
+    return (isinstance(value, dict) and set(value) <= set(shape.members)
+            and set(shape.required_members) <= set(value))
 
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -180,16 +204,18 @@ def for_shape(shape: Shape, *, name: str = "", known: Mapping[str, Sequence[Any]
               invalid: float = 0.1) -> st.SearchStrategy[Any]:
     """A strategy for values of ``shape``.
 
-    ``name`` is the member name the value is for (a list's elements share it; a map's keys and
-    values are ``name.key`` / ``name.value``). The values of ``known[name]`` that have the
-    leaf's type are drawn from most of the time. ``invalid`` is the chance that one leaf value breaks its
-    constraints (0: every value conforms to the model; 1: every constrained leaf breaks them).
+    ``name`` is the member name the value is for: "" for a whole request, the member's name
+    for a member (a list's elements share it; a map's keys and values are ``name.key`` /
+    ``name.value``). ``known[name]`` holds real values, drawn from most of the time: for a
+    leaf, those of its type; for a structure, dicts that fit it, used as templates whose
+    members (values, or strategies) are each kept or, now and then, redrawn. ``invalid`` is the chance that one leaf
+    value breaks its constraints (0: every value conforms to the model).
     """
     known = known or {}
     kind = shape.type_name
     if kind == "structure":
-        strategy = _structure(shape, known, invalid)
-    elif kind == "list":
+        return _structure(shape, name, known, invalid)
+    if kind == "list":
         strategy = _list(shape, name, known, invalid)
     elif kind == "map":
         strategy = _map(shape, name, known, invalid)
@@ -208,7 +234,7 @@ def for_shape(shape: Shape, *, name: str = "", known: Mapping[str, Sequence[Any]
         raise ValueError(f"no strategy for shape {shape.name} of type {kind}")
     values = [value for value in known.get(name, ()) if _fits(kind, value)]
     if values:
-        strategy = weighted(st.sampled_from(list(values)), strategy, 1 - KNOWN)
+        strategy = weighted(st.sampled_from(values), strategy, 1 - KNOWN)
     return strategy
 
 

@@ -3,7 +3,7 @@
 ``seed(api)`` builds (through boto3, with valid requests) a trained dataset group with every
 kind of dataset, an event tracker, trained solution versions of several recipes, campaigns,
 filters, a domain dataset group with a recommender, batch jobs, data jobs, a metric
-attribution and tags. ``known_values(api)`` then lists what exists — every ARN any List
+attribution and tags. ``known_values(api, made)`` then lists what exists — every ARN any List
 operation returns, by member name, plus IDs, names, S3 locations, schemas and expressions —
 for ``strategies.for_shape(known=...)``.
 """
@@ -16,6 +16,7 @@ from collections import defaultdict
 from typing import Any
 
 from botocore import xform_name
+from hypothesis import strategies as st
 
 from tests.api.test_recommenders import DOMAIN_INTERACTIONS_SCHEMA, domain_group
 from tests.api.test_runtime import ITEMS_SCHEMA, RECIPE, USERS_SCHEMA, interactions_csv, items_csv
@@ -25,8 +26,8 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/fuzz"
 BUCKET = "shop-data"
 RECIPES = ("aws-user-personalization", "aws-personalized-ranking", "aws-sims", "aws-item-affinity",
            "aws-item-attribute-affinity", "aws-next-best-action", "aws-popularity-count")
-CAMPAIGNS = ("aws-user-personalization", "aws-personalized-ranking", "aws-sims", "aws-next-best-action",
-             "aws-popularity-count")
+# Four campaigns: the fifth one a fuzzed request creates reaches the limit of five ACTIVE.
+CAMPAIGNS = ("aws-user-personalization", "aws-personalized-ranking", "aws-sims", "aws-next-best-action")
 FILTERS = {
     "no-g1": 'EXCLUDE ItemID WHERE Items.GENRES IN ("g1")',
     "genre": "INCLUDE ItemID WHERE Items.GENRES IN ($GENRE)",
@@ -41,9 +42,9 @@ def _put(api: Any, key: str, body: str) -> str:
     return f"s3://{BUCKET}/{key}"
 
 
-def seed(api: Any) -> dict[str, list[Any]]:
-    """Create the resources (instant lifecycles and relaxed data rules assumed); return the
-    values no List operation shows (a recommendation ID)."""
+def seed(api: Any) -> dict[str, Any]:
+    """Create the resources (instant lifecycles and relaxed data rules assumed); return them
+    by role (for ``templates``)."""
     p, e, r = api.personalize, api.events, api.runtime
     api.s3.create_bucket(Bucket=BUCKET)
     _put(api, "interactions.csv", interactions_csv())
@@ -58,17 +59,18 @@ def seed(api: Any) -> dict[str, list[Any]]:
     _put(api, "broken.csv", "NOT,A,HEADER\n1,2\n")
 
     group = p.create_dataset_group(name="shop")["datasetGroupArn"]
+    spare = p.create_dataset_group(name="spare")["datasetGroupArn"]  # empty: room for new datasets
     schemas = {"Interactions": INTERACTIONS_SCHEMA, "Items": ITEMS_SCHEMA, "Users": USERS_SCHEMA,
                "Actions": ACTIONS_SCHEMA, "Action_Interactions": ACTION_INTERACTIONS_SCHEMA}
-    datasets = {}
+    datasets, schema_arns = {}, {}
     for kind, schema in schemas.items():
-        schema_arn = p.create_schema(name=f"shop-{kind.lower().replace('_', '-')}", schema=schema)["schemaArn"]
+        schema_arns[kind] = schema_arn = p.create_schema(name=f"shop-{kind.lower().replace('_', '-')}", schema=schema)["schemaArn"]
         datasets[kind] = p.create_dataset(name=kind, schemaArn=schema_arn, datasetGroupArn=group,
                                           datasetType=kind)["datasetArn"]
     for kind in ("Interactions", "Items", "Users"):
         p.create_dataset_import_job(jobName=f"import-{kind}", datasetArn=datasets[kind], roleArn=ROLE,
                                     dataSource={"dataLocation": f"s3://{BUCKET}/{kind.lower()}.csv"})
-    p.create_event_tracker(name="shop", datasetGroupArn=group)
+    tracking = p.create_event_tracker(name="shop", datasetGroupArn=group)["trackingId"]
     e.put_actions(datasetArn=datasets["Actions"], actions=[
         {"actionId": f"a{n}", "properties": json.dumps({"category": f"c{n}", "value": n})} for n in range(4)])
     action_tracking = p.describe_dataset(datasetArn=datasets["Action_Interactions"])["dataset"]["trackingId"]
@@ -86,14 +88,15 @@ def seed(api: Any) -> dict[str, list[Any]]:
         versions[recipe] = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
     campaigns = {recipe: p.create_campaign(name=recipe.removeprefix("aws-"), solutionVersionArn=versions[recipe])
                  ["campaignArn"] for recipe in CAMPAIGNS}
-    for name, expression in FILTERS.items():
-        p.create_filter(name=name, datasetGroupArn=group, filterExpression=expression)
+    filters = {name: p.create_filter(name=name, datasetGroupArn=group, filterExpression=expression)["filterArn"]
+               for name, expression in FILTERS.items()}
     rid = r.get_recommendations(campaignArn=campaigns["aws-user-personalization"], userId="u1",
                                 numResults=3)["recommendationId"]
 
     domain = domain_group(api, name="domain")
     p.create_event_tracker(name="domain", datasetGroupArn=domain)
-    p.create_recommender(name="for-you", datasetGroupArn=domain, recipeArn=RECIPE + "aws-ecomm-recommended-for-you")
+    for_you = p.create_recommender(name="for-you", datasetGroupArn=domain,
+                                   recipeArn=RECIPE + "aws-ecomm-recommended-for-you")["recommenderArn"]
     p.create_recommender(name="views", datasetGroupArn=domain, recipeArn=RECIPE + "aws-ecomm-popular-items-by-views")
 
     out = {"s3DataDestination": {"path": f"s3://{BUCKET}/out/"}}
@@ -105,11 +108,14 @@ def seed(api: Any) -> dict[str, list[Any]]:
     p.create_dataset_export_job(jobName="export", datasetArn=datasets["Interactions"], roleArn=ROLE, jobOutput=out)
     p.create_data_deletion_job(jobName="forget", datasetGroupArn=group, roleArn=ROLE,
                                dataSource={"dataLocation": f"s3://{BUCKET}/delete/"})
-    p.create_metric_attribution(name="metrics", datasetGroupArn=group, metricsOutputConfig={"roleArn": ROLE},
-                                metrics=[{"eventType": "view", "metricName": "VIEWS", "expression": "SAMPLECOUNT()"}])
+    attribution = p.create_metric_attribution(name="metrics", datasetGroupArn=group, metricsOutputConfig={"roleArn": ROLE},
+                                metrics=[{"eventType": "view", "metricName": "VIEWS", "expression": "SAMPLECOUNT()"}]
+                                )["metricAttributionArn"]
     p.tag_resource(resourceArn=campaigns["aws-user-personalization"], tags=[{"tagKey": "team", "tagValue": "search"}])
     p.tag_resource(resourceArn=group, tags=[{"tagKey": "team", "tagValue": "data"}])
-    return {"recommendationId": [rid]}
+    return {"group": group, "spare": spare, "domain": domain, "datasets": datasets, "schemas": schema_arns, "tracking": tracking,
+            "action_tracking": action_tracking, "versions": versions, "campaigns": campaigns,
+            "filters": filters, "recommender": for_you, "attribution": attribution, "rid": rid}
 
 
 def _walk(value: Any, found: dict[str, set[Any]]) -> None:
@@ -123,7 +129,7 @@ def _walk(value: Any, found: dict[str, set[Any]]) -> None:
             _walk(item, found)
 
 
-def known_values(api: Any, extra: dict[str, list[Any]]) -> dict[str, list[Any]]:
+def known_values(api: Any, made: dict[str, Any]) -> dict[str, list[Any]]:
     """Real values by member name, gathered from every List operation, with a few near misses
     (a wrong kind of ARN, another region, a resource that never existed) mixed in."""
     p = api.personalize
@@ -211,6 +217,71 @@ def known_values(api: Any, extra: dict[str, list[Any]]) -> dict[str, list[Any]]:
         "schedulingExpression": ["rate(7 days)", "rate(1 day)"],
         "maxNumberOfTrainingJobs": ["4", "x"], "maxParallelTrainingJobs": ["2", "x"],
         "eventAttributionSource": ["email"],
-        "recommendationId": extra.get("recommendationId", []) + ["RID-missing"],
+        "recommendationId": [made["rid"], "RID-missing"],
+        "": templates(made),
     })
     return known
+
+
+def templates(made: dict[str, Any]) -> list[dict[str, Any]]:
+    """Valid requests (the fuzzer mutates them) for the operations whose own rules a random
+    request rarely satisfies; each is offered to every operation whose input shape it fits."""
+    campaigns, versions, filters, datasets = made["campaigns"], made["versions"], made["filters"], made["datasets"]
+    up, nba = campaigns["aws-user-personalization"], campaigns["aws-next-best-action"]
+    fresh = st.from_regex(r"fz-[a-z0-9]{1,12}", fullmatch=True)  # names not taken yet
+    when = datetime.datetime(2026, 2, 1, tzinfo=datetime.timezone.utc)
+    out = {"s3DataDestination": {"path": f"s3://{BUCKET}/out/"}}
+    return [
+        # runtime
+        {"campaignArn": up, "userId": "u1", "numResults": 5},
+        {"campaignArn": up, "userId": "u2", "filterArn": filters["genre"], "filterValues": {"GENRE": '"g1","g2"'}},
+        {"campaignArn": up, "userId": "u5", "context": {"DEVICE": "phone"}, "metadataColumns": {"ITEMS": ["GENRES"]},
+         "promotions": [{"name": "promo", "percentPromotedItems": 40, "filterArn": filters["genre"],
+                         "filterValues": {"GENRE": '"g3"'}}]},
+        {"campaignArn": campaigns["aws-sims"], "itemId": "i1", "numResults": 10, "filterArn": filters["no-g1"]},
+        {"recommenderArn": made["recommender"], "userId": "u3", "filterArn": filters["cheap"],
+         "filterValues": {"MAX": "10"}},
+        {"campaignArn": campaigns["aws-personalized-ranking"], "userId": "u1", "inputList": ["i1", "i2", "i30", "zz"]},
+        {"campaignArn": campaigns["aws-personalized-ranking"], "userId": "u7", "inputList": ["i1", "i20"],
+         "filterArn": filters["gold"], "context": {"DEVICE": "web"}},
+        {"campaignArn": nba, "userId": "u3", "numResults": 2},
+        {"campaignArn": nba, "userId": "u4", "filterArn": filters["actions"]},
+        # events
+        {"trackingId": made["tracking"], "userId": "u1", "sessionId": "s1", "eventList": [
+            {"eventType": "view", "itemId": "i17", "sentAt": when},
+            {"eventType": "buy", "itemId": "i18", "sentAt": when, "recommendationId": made["rid"],
+             "impression": ["i18", "i19"], "eventValue": 2.5, "eventId": "e1",
+             "metricAttribution": {"eventAttributionSource": "email"}}]},
+        {"datasetArn": datasets["Items"], "items": [
+            {"itemId": "i900", "properties": '{"genres": "g1|g2", "price": 3.5, "creationTimestamp": 1700000000}'}]},
+        {"datasetArn": datasets["Users"], "users": [{"userId": "u900", "properties": '{"tier": "gold"}'}]},
+        {"datasetArn": datasets["Actions"], "actions": [{"actionId": "a9", "properties": '{"category": "c9", "value": 9}'}]},
+        {"trackingId": made["action_tracking"], "actionInteractions": [
+            {"actionId": "a1", "userId": "u1", "sessionId": "s1", "timestamp": when, "eventType": "TAKEN"}]},
+        # control plane
+        {"name": fresh, "datasetGroupArn": made["group"], "recipeArn": RECIPE + "aws-user-personalization",
+         "solutionConfig": {"algorithmHyperParameters": {"hidden_dimension": "64"},
+                            "eventsConfig": {"eventParametersList": [{"eventType": "buy", "weight": 0.7}]}}},
+        {"solutionArn": versions["aws-sims"].rsplit("/", 1)[0], "trainingMode": "FULL"},
+        {"name": fresh, "solutionVersionArn": versions["aws-popularity-count"], "minProvisionedTPS": 1},
+        {"campaignArn": up, "solutionVersionArn": versions["aws-user-personalization"],
+         "campaignConfig": {"itemExplorationConfig": {"explorationWeight": "0.2"}}},
+        {"name": fresh, "datasetGroupArn": made["group"],
+         "filterExpression": 'INCLUDE ItemID WHERE Items.GENRES IN ($G) AND Items.PRICE > 1'},
+        {"jobName": fresh, "datasetArn": datasets["Items"], "importMode": "INCREMENTAL", "roleArn": ROLE,
+         "dataSource": {"dataLocation": f"s3://{BUCKET}/items.csv"}},
+        {"jobName": fresh, "solutionVersionArn": versions["aws-user-personalization"], "roleArn": ROLE,
+         "numResults": 5, "filterArn": filters["genre"], "jobOutput": out,
+         "jobInput": {"s3DataSource": {"path": f"s3://{BUCKET}/batch/users.json"}}},
+        {"jobName": fresh, "solutionVersionArn": versions["aws-item-attribute-affinity"], "roleArn": ROLE,
+         "jobOutput": out, "jobInput": {"s3DataSource": {"path": f"s3://{BUCKET}/segments/attributes.json"}}},
+        {"name": fresh, "datasetGroupArn": made["domain"], "recipeArn": RECIPE + "aws-ecomm-popular-items-by-purchases",
+         "recommenderConfig": {"minRecommendationRequestsPerSecond": 1}},
+        {"metricAttributionArn": made["attribution"],
+         "addMetrics": [{"eventType": "buy", "metricName": "BUYS", "expression": "SUM(Items.PRICE)"}]},
+        {"metricAttributionArn": made["attribution"], "removeMetrics": ["BUYS"]},
+        {"jobName": fresh, "datasetGroupArn": made["group"], "roleArn": ROLE,
+         "dataSource": {"dataLocation": f"s3://{BUCKET}/delete/"}},
+        {"name": fresh, "schemaArn": made["schemas"]["Items"], "datasetGroupArn": made["spare"], "datasetType": "Items"},
+        {"jobName": fresh, "datasetArn": datasets["Users"], "roleArn": ROLE, "ingestionMode": "ALL", "jobOutput": out},
+    ]
