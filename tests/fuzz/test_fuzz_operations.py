@@ -36,7 +36,7 @@ SERVICES = ("personalize", "personalize-events", "personalize-runtime")
 # another seed: PERSONALIZE_MOCK_FUZZ_EXAMPLES=500 PERSONALIZE_MOCK_FUZZ_SEED=7 pytest tests/fuzz
 EXAMPLES = int(os.environ.get("PERSONALIZE_MOCK_FUZZ_EXAMPLES", "32"))
 SEED = os.environ.get("PERSONALIZE_MOCK_FUZZ_SEED")
-MINIMUM_REQUESTS = 2000
+MINIMUM_REQUESTS = min(2000, 60 * EXAMPLES)  # 2,000 in CI
 HANG_SECONDS = 20
 CONFIG = Config(parameter_validation=False, retries={"max_attempts": 0})
 _session = botocore.session.get_session()
@@ -146,6 +146,34 @@ def test_random_requests_get_modelled_answers(fuzz_world, service, operation):
     if SEED is not None:
         fuzz = seed(int(SEED))(fuzz)
     fuzz()
+
+
+class _Client:
+    """Stands in for a boto3 client whose DescribeCampaign call does ``behaviour``."""
+
+    def __init__(self, behaviour: Any) -> None:
+        self.describe_campaign = behaviour
+
+
+@pytest.mark.parametrize("behaviour,expected", [
+    (lambda **_: time.sleep(5), r"no answer after 0.2 s"),
+    (lambda **_: {}.pop("missing"), r"raised instead of answering:\n.*KeyError: 'missing'"),
+    (lambda **_: {"campaign": {"name": 5}}, r"response breaks the output shape:\n\s*campaign.name: expected a string"),
+    (lambda **_: _raise("NotImplementedException", 400), r"unmodelled error NotImplementedException"),
+    (lambda **_: _raise("ResourceNotFoundException", 500), r"HTTP 500"),
+], ids=["hang", "traceback", "invalid-success", "unmodelled-error", "server-error"])
+def test_a_bad_answer_fails_naming_the_operation_input_and_response(monkeypatch, behaviour, expected):
+    monkeypatch.setitem(globals(), "HANG_SECONDS", 0.2)
+    monkeypatch.setitem(globals(), "SENT", Counter())  # not a fuzzed request
+    monkeypatch.setitem(globals(), "OUTCOMES", Counter())
+    with pytest.raises((AssertionError, pytest.fail.Exception), match=r"(?s)personalize:DescribeCampaign\n\s*"
+                       r"input: \{'campaignArn': 'x'\}\n.*" + expected):
+        send(_Client(behaviour), "personalize", "DescribeCampaign", {"campaignArn": "x"})
+
+
+def _raise(code: str, status: int) -> None:
+    raise ClientError({"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}},
+                      "DescribeCampaign")
 
 
 def test_thousands_of_requests_were_sent():
