@@ -130,3 +130,9 @@ class PersonalizeBackend(
 
 
 personalize_backends = BackendDict(PersonalizeBackend, "personalize")
+
+
+def existing_backends() -> list[PersonalizeBackend]:
+    """Every backend created so far (all accounts and regions), without creating any:
+    ``BackendDict`` indexing creates, its plain dict views do not."""
+    return [backend for regions in list(personalize_backends.values()) for backend in list(regions.values())]

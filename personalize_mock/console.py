@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 from werkzeug.wrappers import Request, Response
 
+from .backend import existing_backends
 from .web import json_response, route
 
 DEFAULT_EVENTS = 50
@@ -53,13 +54,6 @@ def page(request: Request) -> Response:
 
 
 # ---- reading the backends ----------------------------------------------------------------
-def _backends() -> list[Any]:
-    from .backend import personalize_backends
-
-    # dict.items(), not indexing: looking at the console must not create backends.
-    return [backend for _, regions in list(personalize_backends.items()) for _, backend in list(regions.items())]
-
-
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -166,7 +160,7 @@ def _group(backend: Any, group: Any) -> dict[str, Any]:
 @route("GET", "/api/overview")
 def overview(request: Request) -> Response:
     accounts = []
-    for backend in _backends():
+    for backend in existing_backends():
         with backend.lock:
             groups = [_group(backend, g) for g in backend.dataset_groups]
         if groups:
@@ -180,7 +174,7 @@ def events(request: Request) -> Response:
     if not limit.isdigit() or not 1 <= int(limit) <= MAX_EVENTS:
         raise ValueError(f"limit must be a whole number from 1 to {MAX_EVENTS}, not '{limit}'.")
     found = []
-    for backend in _backends():
+    for backend in existing_backends():
         with backend.lock:
             for dataset in backend.datasets:
                 for event in islice(reversed(dataset.events_log), int(limit)):

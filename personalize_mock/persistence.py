@@ -238,23 +238,15 @@ def _class(name: str) -> type:
 # ---- backends <-> file -----------------------------------------------------------------------
 
 
-def _backends() -> list[tuple[str, str, Any]]:
-    from .backend import personalize_backends
-
-    return [
-        (account, region, backend)
-        for account, regions in list(personalize_backends.items())
-        for region, backend in list(regions.items())
-    ]
-
-
 def snapshot() -> tuple[dict[str, Any], list[np.ndarray]]:
     """The document and arrays describing every backend, taken under the backends' locks."""
     from . import __version__
+    from .backend import existing_backends
 
     encoder = _Encoder()
     entries = []
-    for account, region, backend in sorted(_backends(), key=lambda e: (e[0], e[1])):
+    for backend in sorted(existing_backends(), key=lambda b: (b.account_id, b.region_name)):
+        account, region = backend.account_id, backend.region_name
         with backend.lock:
             attributes = {k: v for k, v in vars(backend).items() if k not in BACKEND_SKIP}
             entries.append({
