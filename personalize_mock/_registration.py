@@ -6,7 +6,8 @@
   (in-process: ``backend_index.backend_url_patterns``; the server infers "personalize"
   from the SigV4 scope all three APIs sign with);
 - default lifecycle transitions are registered with moto's state manager;
-- moto's reset also clears injected faults.
+- moto's reset also clears injected faults;
+- moto's server lists its service modules once instead of on every request.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def register() -> None:
         register_defaults()
         _install_fast_runtime()
         _clear_faults_on_reset()
+        _list_moto_modules_once()
         # moto warns about any error code missing from the service model; ours is deliberate.
         warnings.filterwarnings("ignore", message=r"Exception\(NotImplementedOperation\)")
         _registered = True
@@ -90,6 +92,15 @@ def _clear_faults_on_reset() -> None:
         original(cls)
 
     BackendDict.reset = classmethod(reset)  # type: ignore[method-assign, assignment]
+
+
+def _list_moto_modules_once() -> None:
+    """moto's server asks ``moto.backends.list_of_moto_modules()`` (a directory scan, ~180
+    ``stat`` calls) twice per request to route it; the answer never changes in a process."""
+    import moto.backends as moto_backends
+
+    modules = tuple(moto_backends.list_of_moto_modules())
+    moto_backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
 
 
 def mock_active() -> bool:
