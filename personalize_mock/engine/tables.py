@@ -191,6 +191,16 @@ class Table:
             return np.empty(0, np.int64)
         return order[bounds[at]:bounds[at + 1]]
 
+    def group_mark(self, column: str, code: int, value: str) -> tuple[int, int]:
+        """(rows whose ``column`` holds ``code``, ``value`` of the newest of them; -1 if none),
+        without gathering the rows."""
+        order, keys, bounds = self.grouped(column)
+        at = int(keys.searchsorted(code))
+        if at >= len(keys) or keys[at] != code:
+            return 0, -1
+        end = int(bounds[at + 1])
+        return end - int(bounds[at]), int(self.column(value)[order[end - 1]])
+
     @property
     def nbytes(self) -> int:
         self._consolidate()

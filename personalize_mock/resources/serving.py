@@ -154,13 +154,7 @@ class ServingMixin:
         dataset = self.group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
         if dataset is None or user_code is None:
             return 0, -1
-        table = dataset.table
-        order, keys, bounds = table.grouped("USER_ID")
-        at = int(keys.searchsorted(user_code))
-        if at >= len(keys) or keys[at] != user_code:
-            return 0, -1
-        end = int(bounds[at + 1])
-        return end - int(bounds[at]), int(table.column("ITEM_ID")[order[end - 1]])
+        return dataset.table.group_mark("USER_ID", user_code, "ITEM_ID")
 
     def _remember(self, endpoint: Endpoint, user_id: str | None, items: list[str]) -> str:
         rid = _recommendation_id()

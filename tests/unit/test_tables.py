@@ -318,3 +318,17 @@ def test_nbytes_per_interaction_row_is_at_most_40():
     assert table.nbytes / len(table) <= 40
     # 4 + 4 + 8 + 4 bytes of columns and 1 byte of origin.
     assert table.nbytes == 2 * n * 21
+
+
+def test_group_mark_counts_rows_and_names_the_newest():
+    table = interactions()
+    table.append(records(table, *({"USER_ID": f"u{i % 2}", "ITEM_ID": f"i{i}", "TIMESTAMP": i, "EVENT_TYPE": "e"}
+                                  for i in range(5))))
+    catalog = table.catalog
+    u0 = catalog.users.find("u0")
+    assert table.group_mark("USER_ID", u0, "ITEM_ID") == (3, catalog.items.find("i4"))
+    rows = table.rows_of("USER_ID", u0)
+    assert table.group_mark("USER_ID", u0, "ITEM_ID")[0] == len(rows)
+    table.append(records(table, {"USER_ID": "u0", "ITEM_ID": "i1", "TIMESTAMP": 9, "EVENT_TYPE": "e"}))
+    assert table.group_mark("USER_ID", u0, "ITEM_ID") == (4, catalog.items.find("i1"))
+    assert table.group_mark("USER_ID", 999, "ITEM_ID") == (0, -1)
