@@ -138,7 +138,10 @@ class SandboxApp:
 
 def make_app() -> SandboxApp:
     """moto's server application, with personalize_mock registered and the sandbox routes."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        create_backend_app,
+    )
 
     from ._registration import register
 
