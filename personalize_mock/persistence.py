@@ -22,6 +22,7 @@ import json
 import math
 import os
 import threading
+import time
 import zipfile
 from collections import OrderedDict, deque
 from pathlib import Path
@@ -372,6 +373,7 @@ class StateSaver:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="personalize-mock-state", daemon=True)
         self._lock = threading.Lock()
+        self._took = 0.0  # seconds the last save took
 
     def restore(self) -> str:
         count = restore(self.directory)
@@ -386,12 +388,16 @@ class StateSaver:
             current = _changes()
             if current == self._saved_at:
                 return False
+            started = time.monotonic()
             save(self.directory)
+            self._took = time.monotonic() - started
             self._saved_at = current
             return True
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        # A big state takes long to write (the backends are locked while it is read): then
+        # wait ten times as long as the last save, so serving keeps at least 90% of the time.
+        while not self._stop.wait(max(self.interval, 10 * self._took)):
             try:
                 self.save_if_changed()
             except Exception as error:  # keep serving; say why the state was not saved
