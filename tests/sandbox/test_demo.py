@@ -58,3 +58,19 @@ def test_demo_server_prints_working_snippets(tmp_path):
 
         with urllib.request.urlopen(f"{url}/personalize/") as page:
             assert page.status == 200
+
+
+def test_demo_with_a_state_dir_is_built_once(tmp_path):
+    state = tmp_path / "state"
+    logs = []
+    for run in ("first", "second"):
+        port = free_port()
+        log = tmp_path / f"{run}.log"
+        command = [console_script(), "--port", str(port), "--demo", "--state-dir", str(state)]
+        with running_server(command, port, tmp_path, log) as url:
+            groups = make_clients("server", url).personalize.list_dataset_groups()["datasetGroups"]
+            assert [g["name"] for g in groups] == ["demo"]
+        logs.append(log.read_text())
+    assert "restored 1 backend(s)" in logs[1]
+    campaign = [re.search(r"campaign\s+(arn:\S+)", text).group(1) for text in logs]
+    assert campaign[0] == campaign[1]
