@@ -9,6 +9,9 @@ Two ways to get the server:
 - your own ``moto.server.ThreadedMotoServer``, as below, when you want to control it
   (host, port, lifetime). ``import personalize_mock`` must come before the server starts:
   moto's server builds its Personalize app on the first request and keeps it.
+  ``personalize_mock.web.SandboxServer(host, port).start()`` (``.url``, ``.stop()``) is the
+  same server plus the sandbox routes: the console at ``/personalize/`` and fault injection
+  at ``/personalize/faults``.
 """
 
 from __future__ import annotations
