@@ -539,14 +539,17 @@ class ServingMixin:
         if len(known):
             history = model.items.positions(self._user_history(endpoint, user_code, endpoint.event_type))
             ranked, scores = model.rank(history[history >= 0], rows[known])
-            lookup = {int(r): int(codes[i]) for i, r in zip(known, rows[known])}
+            lookup = dict(zip(rows[known].tolist(), codes[known].tolist()))  # model row -> item code
             for row, score in zip(ranked.tolist(), scores.tolist()):
-                if lookup[row] not in seen:
-                    seen.add(lookup[row])
-                    entries.append((lookup[row], score, None))
+                code = lookup[row]
+                if code not in seen:  # an item listed twice is ranked once
+                    seen.add(code)
+                    entries.append((code, score, None))
         ranking = self._predicted_items(endpoint, catalog, entries, columns)
-        for index, item_id in enumerate(input_list):  # unknown items: last, input order, no score
-            if rows[index] < 0 and allowed[index] and item_id not in {r["itemId"] for r in ranking}:
+        listed = {r["itemId"] for r in ranking}
+        for item_id, row, ok in zip(input_list, rows.tolist(), allowed.tolist()):
+            if row < 0 and ok and item_id not in listed:  # unknown items: last, input order, no score
+                listed.add(item_id)
                 ranking.append({"itemId": item_id} | ({"metadata": {}} if columns else {}))
         return ranking
 
