@@ -1,8 +1,9 @@
 """The sandbox's own HTTP routes, served in server mode beside moto's application.
 
 Requests to ``/personalize/...`` that carry no AWS signature (a browser, ``curl``) are
-answered here: the console page (``console``), fault injection (``faults``). Signed requests,
-S3 path-style requests to a bucket named ``personalize`` among them, go on to moto.
+answered here: the console page (``console``), fault injection (``faults``). Signed requests
+(an ``Authorization`` header or a presigned URL), S3 path-style requests to a bucket named
+``personalize`` among them, go on to moto.
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ class SandboxApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
-        if (path == PREFIX or path.startswith(PREFIX + "/")) and "HTTP_AUTHORIZATION" not in environ:
+        signed = "HTTP_AUTHORIZATION" in environ or "Signature=" in environ.get("QUERY_STRING", "")  # presigned: SigV2 or V4
+        if (path == PREFIX or path.startswith(PREFIX + "/")) and not signed:
             return self._own(Request(environ))(environ, start_response)
         return self.inner(environ, start_response)
 
