@@ -144,10 +144,8 @@ class _Decoder:
         self._memo: dict[int, Any] = {}
 
     def decode(self, node: Any) -> Any:
-        if not isinstance(node, (dict, list)):
+        if not isinstance(node, dict):  # JSON scalars; lists are always inside a tagged node
             return node
-        if isinstance(node, list):  # never written at the top level of a value; tolerate it
-            return [self.decode(v) for v in node]
         if "$ref" in node:
             return self._memo[node["$ref"]]
         if "$float" in node:
@@ -326,9 +324,7 @@ def read(directory: str | os.PathLike[str]) -> tuple[dict[str, Any], list[np.nda
             names = sorted(n for n in archive.namelist() if n.startswith("arrays/"))
             arrays = [np.lib.format.read_array(io.BytesIO(archive.read(f"arrays/{i}.npy")), allow_pickle=False)
                       for i in range(len(names))]
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
-        if isinstance(error, StateError):
-            raise
+    except (zipfile.BadZipFile, KeyError, ValueError) as error:  # StateError is none of these
         raise StateError(f"{path} is damaged or not a personalize_mock state file: {error}") from None
     return document, arrays
 

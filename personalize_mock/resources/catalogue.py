@@ -22,23 +22,10 @@ from typing import Any
 
 from ..exceptions import not_found
 from .base import paginated
-from .recipe_model import (  # noqa: F401  (re-exported: the catalogue's public vocabulary)
-    ACTION_INTERACTIONS,
-    ACTIONS,
-    ECOMMERCE,
+from .recipe_model import (  # noqa: F401  (re-exported: what other modules read from the catalogue)
     EXPLORATION_DEFAULTS,
     FAMILIES,
-    HPO_RESOURCE_DEFAULTS,
-    INTERACTIONS,
-    ITEMS,
-    PERSONALIZED_ACTIONS,
-    PERSONALIZED_RANKING,
-    POPULAR_ITEMS,
-    RELATED_ITEMS,
-    USER_PERSONALIZATION,
     USER_SEGMENTATION,
-    USERS,
-    VIDEO_ON_DEMAND,
     AlgorithmInfo,
     FeatureTransformationInfo,
     Param,
