@@ -24,11 +24,10 @@ from importlib.resources import files
 from itertools import islice
 from typing import Any
 
-import orjson
 from werkzeug.wrappers import Request, Response
 
 from .backend import existing_backends
-from .web import json_response, route
+from .web import json_body, json_response, route
 
 DEFAULT_EVENTS = 50
 MAX_EVENTS = 1000
@@ -229,12 +228,7 @@ def recommendations(request: Request) -> Response:
 
     from .api.base import call_operation, service_model
 
-    try:
-        body = orjson.loads(request.get_data() or b"{}")
-    except orjson.JSONDecodeError:
-        body = None
-    if not isinstance(body, dict):
-        raise ValueError("The request body must be a JSON object.")
+    body = json_body(request)
     unknown = sorted(set(body) - set(REQUEST_MEMBERS))
     if unknown:
         raise ValueError(f"Unknown member(s) {', '.join(unknown)}; accepted: {', '.join(REQUEST_MEMBERS)}.")

@@ -42,10 +42,8 @@ def _load_routes() -> None:
     from . import console  # noqa: F401  (its @route decorators register the handlers)
 
 
-# ---- fault injection over HTTP (personalize_mock.faults) --------------------------------------
-
-
-def _body(request: Request) -> dict[str, Any]:
+def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object body (``{}`` when empty); ValueError (a 400) otherwise."""
     try:
         body = orjson.loads(request.get_data() or b"{}")
     except orjson.JSONDecodeError as error:
@@ -53,6 +51,9 @@ def _body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValueError("The body must be a JSON object.")
     return body
+
+
+# ---- fault injection over HTTP (personalize_mock.faults) --------------------------------------
 
 
 def _required(body: dict[str, Any], name: str) -> Any:
@@ -80,7 +81,7 @@ def clear_faults(request: Request) -> Response:
 def add_create_failure(request: Request) -> Response:
     from . import faults
 
-    body = _body(request)
+    body = json_body(request)
     faults.fail_creates(_required(body, "kind"), _required(body, "reason"), body.get("count", 1))
     return json_response(faults.active(), 201)
 
@@ -89,7 +90,7 @@ def add_create_failure(request: Request) -> Response:
 def add_error(request: Request) -> Response:
     from . import faults
 
-    body = _body(request)
+    body = json_body(request)
     faults.raise_error(_required(body, "operation"), _required(body, "error"), body.get("count", 1), body.get("message"))
     return json_response(faults.active(), 201)
 
@@ -98,7 +99,7 @@ def add_error(request: Request) -> Response:
 def add_latency(request: Request) -> Response:
     from . import faults
 
-    body = _body(request)
+    body = json_body(request)
     seconds = _required(body, "seconds")
     if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
         raise ValueError("seconds must be a number.")
