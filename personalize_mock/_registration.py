@@ -21,7 +21,6 @@ from typing import Any
 _lock = threading.Lock()
 _registered = False
 
-EXTRA_HOSTS = ("personalize-events", "personalize-runtime")
 
 
 def register() -> None:
@@ -33,13 +32,14 @@ def register() -> None:
         import moto.personalize
         import moto.personalize.models
 
+        from .api.base import SERVICES
         from .backend import personalize_backends
         from .states import register_defaults
 
         moto.personalize.personalize_backends = personalize_backends  # type: ignore[assignment]
         moto.personalize.models.personalize_backends = personalize_backends  # type: ignore[assignment]
         known = {pattern.pattern for _, pattern in backend_index.backend_url_patterns}
-        for host in EXTRA_HOSTS:
+        for host in SERVICES[1:]:  # personalize-events, personalize-runtime
             pattern = re.compile(rf"https?://{host}\.(.+)\.amazonaws\.com")
             if pattern.pattern not in known:
                 backend_index.backend_url_patterns.append(("personalize", pattern))

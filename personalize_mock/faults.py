@@ -26,7 +26,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 RUNTIME_OPERATIONS = ("GetRecommendations", "GetPersonalizedRanking", "GetActionRecommendations")
-SERVICES = ("personalize", "personalize-events", "personalize-runtime")
 
 
 @dataclass
@@ -97,8 +96,10 @@ def add_latency(seconds: float, operations: list[str] | tuple[str, ...] | None =
     if not 0 <= seconds <= 60:
         raise ValueError("Latency must be between 0 and 60 seconds.")
     names = tuple(operations or RUNTIME_OPERATIONS)
+    from .api.base import service_of
+
     for name in names:
-        _service_of(name)
+        service_of(name)
     with _lock:
         _faults.latencies.append(Latency(float(seconds), names, None if count is None else _positive(count)))
 
@@ -130,19 +131,10 @@ def _positive(count: int) -> int:
 # ---- the model -----------------------------------------------------------------------------
 
 
-def _service_of(operation: str) -> str:
-    from .api.base import service_model
-
-    for service in SERVICES:
-        if operation in service_model(service).operation_names:
-            return service
-    raise ValueError(f"Unknown operation {operation!r}: not an operation of {', '.join(SERVICES)}.")
-
-
 def modelled_errors(operation: str) -> list[str]:
-    from .api.base import service_model
+    from .api.base import service_model, service_of
 
-    model = service_model(_service_of(operation)).operation_model(operation)
+    model = service_model(service_of(operation)).operation_model(operation)
     return sorted(shape.name for shape in model.error_shapes)
 
 

@@ -13,8 +13,6 @@ from botocore.model import Shape
 
 from .exceptions import InvalidInputException, InvalidNextTokenException
 
-SERVICES = ("personalize", "personalize-events", "personalize-runtime")
-
 
 @lru_cache(maxsize=None)
 def _compiled(pattern: str) -> Any:
@@ -77,12 +75,11 @@ def _next_token_only() -> frozenset[str]:
     """Input shapes of the operations whose model declares InvalidNextTokenException but no
     InvalidInputException (ListDatasetGroups, ListSchemas): their only inputs are the
     paging pair, so a broken constraint is answered with the error they do declare."""
-    import botocore.session
+    from .api.base import SERVICES, service_model
 
-    session = botocore.session.get_session()
     names = set()
     for service in SERVICES:
-        model = session.get_service_model(service)
+        model = service_model(service)
         for name in model.operation_names:
             operation = model.operation_model(name)
             errors = {error.name for error in operation.error_shapes}

@@ -20,6 +20,9 @@ from ..exceptions import NotImplementedOperation
 from ..faults import before_call
 from ..validation import validate_input
 
+# The three Personalize APIs (botocore service names; also their endpoint host names).
+SERVICES = ("personalize", "personalize-events", "personalize-runtime")
+
 # moto's converter runs a regex pass per call; member and operation names repeat endlessly.
 snake_case = lru_cache(maxsize=4096)(camelcase_to_underscores)
 
@@ -29,6 +32,14 @@ def service_model(service: str) -> ServiceModel:
     import botocore.session
 
     return botocore.session.get_session().get_service_model(service)
+
+
+def service_of(operation: str) -> str:
+    """The API an operation belongs to; ValueError naming the operation if none has it."""
+    for service in SERVICES:
+        if operation in service_model(service).operation_names:
+            return service
+    raise ValueError(f"Unknown operation {operation!r}: not an operation of {', '.join(SERVICES)}.")
 
 
 class LockedResult(ActionResult):

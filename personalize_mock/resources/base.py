@@ -13,12 +13,12 @@ from moto.moto_api._internal.managed_state_model import ManagedState
 from moto.utilities.paginator import paginate
 
 from .. import states
-from ..faults import take_create_failure
 from ..exceptions import (
     InvalidNextTokenException,
     ResourceAlreadyExistsException,
     not_found,
 )
+from ..faults import take_create_failure
 
 
 def now() -> datetime:

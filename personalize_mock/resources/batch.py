@@ -11,12 +11,12 @@ import json
 from typing import Any
 
 from .. import states
-from ..faults import take_create_failure
 from ..exceptions import (
     InvalidInputException,
     LimitExceededException,
     ResourceInUseException,
 )
+from ..faults import take_create_failure
 from ..s3io import S3Error
 from .base import Store, paginated
 from .jobs import Job

@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from .. import states
-from ..faults import take_create_failure
 from ..exceptions import (
     InvalidInputException,
     LimitExceededException,
     ResourceInUseException,
 )
+from ..faults import take_create_failure
 from ..s3io import S3, S3Error
 from ..settings import RELAXED_DATA_ENV, relaxed_data
 from .base import Resource, Store, paginated

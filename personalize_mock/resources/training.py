@@ -13,7 +13,6 @@ from typing import Any
 from moto.moto_api._internal import mock_random
 
 from .. import states
-from ..faults import take_create_failure
 from ..exceptions import (
     InvalidInputException,
     LimitExceededException,
@@ -21,6 +20,7 @@ from ..exceptions import (
     ResourceInUseException,
     ResourceNotFoundException,
 )
+from ..faults import take_create_failure
 from ..settings import RELAXED_DATA_ENV, relaxed_data
 from .base import Resource, Store, UpdateRecord, paginated
 from .catalogue import RECIPES, RecipeInfo

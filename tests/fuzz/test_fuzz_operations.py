@@ -27,11 +27,11 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, seed, settings
 
 from personalize_mock import mock_personalize
+from personalize_mock.api.base import SERVICES
 from tests.conftest import boto_session, make_clients
 from tests.fuzz import strategies, world
 from tests.shape_validator import shape_errors
 
-SERVICES = ("personalize", "personalize-events", "personalize-runtime")
 # Per operation: 79 x 32 = 2,528 requests in CI. For a longer hunt, raise the count and pick
 # another seed: PERSONALIZE_MOCK_FUZZ_EXAMPLES=500 PERSONALIZE_MOCK_FUZZ_SEED=7 pytest tests/fuzz
 EXAMPLES = int(os.environ.get("PERSONALIZE_MOCK_FUZZ_EXAMPLES", "32"))

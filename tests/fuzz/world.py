@@ -19,8 +19,20 @@ from botocore import xform_name
 from hypothesis import strategies as st
 
 from tests.api.test_recommenders import DOMAIN_INTERACTIONS_SCHEMA, domain_group
-from tests.api.test_runtime import ITEMS_SCHEMA, RECIPE, USERS_SCHEMA, interactions_csv, items_csv
-from tests.conftest import ACCOUNT, ACTION_INTERACTIONS_SCHEMA, ACTIONS_SCHEMA, INTERACTIONS_SCHEMA, avro
+from tests.api.test_runtime import (
+    ITEMS_SCHEMA,
+    RECIPE,
+    USERS_SCHEMA,
+    interactions_csv,
+    items_csv,
+)
+from tests.conftest import (
+    ACCOUNT,
+    ACTION_INTERACTIONS_SCHEMA,
+    ACTIONS_SCHEMA,
+    INTERACTIONS_SCHEMA,
+    avro,
+)
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/fuzz"
 BUCKET = "shop-data"
