@@ -132,6 +132,13 @@ class PersonalizeBackend(
 personalize_backends = BackendDict(PersonalizeBackend, "personalize")
 
 
+def existing_backend(account_id: str, region: str) -> PersonalizeBackend | None:
+    """The backend of one account and region if it was created, without creating it (and
+    cheaper than ``BackendDict`` indexing, which the runtime's hot path avoids)."""
+    regions = personalize_backends.get(account_id)
+    return regions.get(region) if regions is not None else None
+
+
 def existing_backends() -> list[PersonalizeBackend]:
     """Every backend created so far (all accounts and regions), without creating any:
     ``BackendDict`` indexing creates, its plain dict views do not."""

@@ -26,7 +26,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from .backend import existing_backends
+from .backend import existing_backend, existing_backends
 from .web import json_body, json_response, route
 
 DEFAULT_EVENTS = 50
@@ -200,8 +200,7 @@ def _runtime_backend(arn: str | None) -> Any:
     if match is None:
         return personalize_backends[DEFAULT_ACCOUNT][DEFAULT_REGION]
     region, account = match.groups()
-    regions = personalize_backends.get(account)  # dict.get: no backend is created by asking
-    backend = regions.get(region) if regions is not None else None
+    backend = existing_backend(account, region)  # asking creates no backend
     if backend is None:  # nothing was ever created there
         raise not_found(arn or "")
     return backend

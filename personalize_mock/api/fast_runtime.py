@@ -19,7 +19,7 @@ from botocore.awsrequest import AWSResponse
 from moto.core.exceptions import ServiceException
 
 from .._registration import account_for, mock_active
-from ..backend import personalize_backends
+from ..backend import existing_backend, personalize_backends
 from .base import call_operation, service_model
 
 RUNTIME_URL = re.compile(r"^https?://personalize-runtime\.([a-z0-9-]+)\.amazonaws\.com(/[a-z-]+)/?$")
@@ -51,8 +51,7 @@ def answer(request: Any, **_: Any) -> Any:
         return None
     params = orjson.loads(request.body or b"{}")
     account, region = account_for(request.headers), match.group(1)
-    # dict.get first: BackendDict's own lookup creates (and costs) more than a hit needs.
-    backend = (personalize_backends.get(account) or {}).get(region) or personalize_backends[account][region]
+    backend = existing_backend(account, region) or personalize_backends[account][region]
     try:
         result = call_operation("personalize-runtime", operation, backend, params)
     except ServiceException as error:
