@@ -14,6 +14,7 @@ import numpy as np
 
 from .interactions import Matrix
 from .metrics import evaluate, holdout_split
+from .seeding import seed_of  # noqa: F401  (re-exported)
 
 MIN_INTERACTIONS = 1000
 MIN_ACTIVE_USERS = 25  # users with at least 2 interactions
@@ -96,13 +97,6 @@ class Trained:
     model: Any
     matrix: Matrix | None
     metrics: dict[str, float]
-
-
-def seed_of(text: str) -> int:
-    """A stable seed from an ARN."""
-    import hashlib
-
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
 
 
 def _factor_fit(data: TrainingData, seed: int, factors: int | None) -> tuple[Any, Matrix]:

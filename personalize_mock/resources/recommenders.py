@@ -25,7 +25,7 @@ from ..exceptions import (
     ResourceInUseException,
     ResourceNotFoundException,
 )
-from ..settings import RELAXED_DATA_ENV, relaxed_data
+from ..settings import RELAXED_DATA_ENV, relaxed_data, user_seed
 from .base import Resource, Store, UpdateRecord, paginated
 from .campaigns import exploration_config
 from .catalogue import RECIPES, RecipeInfo
@@ -204,7 +204,8 @@ class RecommendersMixin:
 
     def _train_use_case(self, group_arn: str, recipe: RecipeInfo, config: dict[str, Any],
                         arn: str) -> tuple[Any, str | None]:
-        from ..engine.training import TrainingError, check_minimums, seed_of, train
+        from ..engine.seeding import data_fingerprint, training_seed
+        from ..engine.training import TrainingError, check_minimums, train
         from .training_data import training_data
 
         try:
@@ -222,7 +223,10 @@ class RecommendersMixin:
             if len(recipe.required_event_types) == 1:
                 # A use case defined by one event type learns from those events only.
                 data = data.filtered(recipe.required_event_types[0], None)
-            return train(recipe.family, data, seed_of(arn), dict(recipe.default_hyperparameters)), None
+            params = dict(recipe.default_hyperparameters)
+            seed = training_seed(recipe.arn, {"recommender": config, "hyperparameters": params},
+                                 data_fingerprint(data), user_seed())
+            return train(recipe.family, data, seed, params), None
         except TrainingError as error:
             reason = str(error)
             if "fewer than" in reason:

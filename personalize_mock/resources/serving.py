@@ -94,6 +94,11 @@ def _recommendation_id() -> str:
     return f"RID-{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def _model_seed(endpoint: Endpoint) -> int:
+    """Request-seeded choices (exploration, promotion slots) follow the model, not the ARN."""
+    return int(getattr(endpoint.trained.model, "seed", 0))
+
+
 class ServingMixin:
     """Backend operations of the personalize-runtime API. Mixed into PersonalizeBackend."""
 
@@ -386,7 +391,7 @@ class ServingMixin:
         candidates = fresh[permitted(fresh)].tolist() if len(fresh) else []
         if not candidates:
             return entries
-        rng = random.Random(scoring.seed_of(f"{endpoint.arn}|{user_id or ''}|{k}"))  # per request
+        rng = random.Random(scoring.seed_of(f"{_model_seed(endpoint)}|{user_id or ''}|{k}"))  # per request
         picked = [candidates[i] for i in sorted(rng.sample(range(len(candidates)), min(slots, len(candidates))))]
         keep = entries[: max(len(entries) - len(picked), 0)] if len(entries) >= k else entries
         spots = sorted(rng.sample(range(len(keep) + len(picked)), len(picked)))
@@ -416,7 +421,7 @@ class ServingMixin:
                     for i in np.flatnonzero(allowed)[:count]]
         taken = {code for code, _, _ in promoted}
         rest = [e for e in entries if e[0] not in taken][: k - len(promoted)]
-        rng = random.Random(scoring.seed_of(f"{endpoint.arn}|{promotion.get('name', '')}|{k}"))
+        rng = random.Random(scoring.seed_of(f"{_model_seed(endpoint)}|{promotion.get('name', '')}|{k}"))
         spots = sorted(rng.sample(range(len(rest) + len(promoted)), len(promoted)))
         result = list(rest)
         for spot, entry in zip(spots, promoted):

@@ -21,7 +21,7 @@ from ..exceptions import (
     ResourceNotFoundException,
 )
 from ..faults import take_create_failure
-from ..settings import RELAXED_DATA_ENV, relaxed_data
+from ..settings import RELAXED_DATA_ENV, relaxed_data, user_seed
 from .base import Resource, Store, UpdateRecord, paginated
 from .catalogue import RECIPES, RecipeInfo
 from .datasets import Dataset, DatasetGroup
@@ -363,7 +363,8 @@ class TrainingMixin:
         return {"solutionVersionArn": version.arn}
 
     def _train(self, solution: Solution, arn: str, base: Any) -> tuple[Any, str | None]:
-        from ..engine.training import TrainingError, check_minimums, seed_of, train
+        from ..engine.seeding import data_fingerprint, training_seed
+        from ..engine.training import TrainingError, check_minimums, train
         from .training_data import training_data
 
         recipe = solution.recipe
@@ -382,7 +383,9 @@ class TrainingMixin:
                 check_minimums(data)
             params = dict(recipe.default_hyperparameters)
             params.update(config.get("algorithmHyperParameters") or {})
-            return train(recipe.family, data, seed_of(arn), params, base), None
+            configuration = {"solution": config, "hyperparameters": params, "mode": base is not None}
+            seed = training_seed(recipe.arn, configuration, data_fingerprint(data), user_seed())
+            return train(recipe.family, data, seed, params, base), None
         except TrainingError as error:
             reason = str(error)
             if "fewer than" in reason:
