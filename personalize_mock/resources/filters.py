@@ -158,7 +158,7 @@ class FiltersMixin:
                      candidates: np.ndarray, user_code: int | None, item_code: int | None,
                      target: str) -> np.ndarray:
         """Mask over ``candidates`` (entity codes) that the filter lets through."""
-        from ..engine.filter_expression import MissingFilterValues, parse_filter_values
+        from ..engine.filter_expression import MissingFilterValues, allowed, parse_filter_values
 
         flt = self.filters.get(filter_arn)
         if flt.status != states.ACTIVE:
@@ -180,7 +180,7 @@ class FiltersMixin:
         try:
             if not _depends_on_request(flt.compiled):
                 return _cached_mask(flt, values, datasets, candidates, data)
-            return flt.compiled.allowed(candidates, data, values, user_code)
+            return allowed(flt.compiled, candidates, data, values, user_code)
         except MissingFilterValues as error:
             raise InvalidInputException(str(error)) from None
 
@@ -240,6 +240,8 @@ def _cached_mask(flt: Filter, values: dict[str, list[str]], datasets: dict[str, 
     data: evaluate it once over the entities seen, then answer any request by lookup."""
     import numpy as np
 
+    from ..engine.filter_expression import allowed as evaluate
+
     versions = tuple(sorted((kind, d.table.version) for kind, d in datasets.items()))
     key = (tuple(sorted((k, tuple(v)) for k, v in values.items())), versions)
     cache = flt.__dict__.setdefault("_masks", {})
@@ -253,7 +255,7 @@ def _cached_mask(flt: Filter, values: dict[str, list[str]], datasets: dict[str, 
         if candidates.max() < len(known) and candidates.min() >= 0 and known[candidates].all():
             return mask[candidates]
     universe = np.unique(candidates if hit is None else np.concatenate([np.flatnonzero(hit[0]), candidates]))
-    allowed = flt.compiled.allowed(universe, data, values, None)
+    allowed = evaluate(flt.compiled, universe, data, values, None)
     size = int(universe.max()) + 1 if universe.min() >= 0 else 0
     if size == 0 or size > 4 * len(universe) + 4096:  # codes too sparse (or negative) to index densely
         return allowed[np.searchsorted(universe, candidates)]

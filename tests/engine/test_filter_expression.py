@@ -18,6 +18,7 @@ from personalize_mock.engine.filter_expression import (
     parse_filter,
     parse_filter_values,
 )
+from personalize_mock.engine.filter_expression import allowed as evaluate_filter
 
 # ---- a tiny FilterData -------------------------------------------------------------------------
 ITEMS = {
@@ -81,7 +82,7 @@ class Data:
 def allowed(expression: str, values: dict | None = None, user: int | None = 100, item: int | None = None,
             candidates: np.ndarray = ALL_ITEMS) -> list[int]:
     flt = parse_filter(expression)
-    mask = flt.allowed(candidates, Data(user, item), values or {}, user)
+    mask = evaluate_filter(flt, candidates, Data(user, item), values or {}, user)
     assert mask.dtype == bool and mask.shape == (len(candidates),)
     return [int(c) for c in np.asarray(candidates)[mask]]
 
@@ -319,9 +320,9 @@ def test_and_binds_tighter_than_or():
 
 def test_candidates_subset_and_order_and_empty():
     flt = parse_filter('INCLUDE ItemID WHERE Items.PRICE > 12')
-    mask = flt.allowed(np.array([5, 0, 2]), Data(), {})
+    mask = evaluate_filter(flt, np.array([5, 0, 2]), Data(), {})
     assert mask.tolist() == [True, False, True]
-    assert flt.allowed(np.array([], np.int64), Data(), {}).tolist() == []
+    assert evaluate_filter(flt, np.array([], np.int64), Data(), {}).tolist() == []
 
 
 def test_unknown_entities_have_missing_values():
@@ -360,7 +361,7 @@ def test_event_entities_is_called_once_per_dataset_and_user():
     data = Data(100)
     flt = parse_filter('INCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("click") OR Interactions.EVENT_TYPE IN ("x") '
                        '| EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("purchase")')
-    flt.allowed(ALL_ITEMS, data, {}, 100)
+    evaluate_filter(flt, ALL_ITEMS, data, {}, 100)
     assert data.calls == [("event_entities", "Interactions", 100)]
 
 
@@ -560,7 +561,7 @@ def test_evaluation_speed_on_2000_items():
     best = float("inf")
     for _ in range(5):
         start = time.perf_counter()
-        mask = flt.allowed(candidates, data, values, user=1)
+        mask = evaluate_filter(flt, candidates, data, values, user=1)
         best = min(best, time.perf_counter() - start)
     assert not mask[data.events["click"]].any()
     expected = np.array([

@@ -9,7 +9,7 @@ Public API
   ``ValueError`` whose ``position`` is the 0-based character offset of the problem).
 - :func:`parse_filter_values` -- the runtime ``filterValues`` map (``{"GENRES":
   "\\"Comedy\\",\\"Drama\\""}``) -> ``{"GENRES": ["Comedy", "Drama"]}`` (raises ``ValueError``).
-- :meth:`Filter.allowed` -- boolean mask over candidate entity codes (raises
+- :func:`allowed` -- ``allowed(filter, candidates, data, values, user)``: boolean mask over candidate entity codes (raises
   :class:`MissingFilterValues` when an INCLUDE expression lacks a placeholder value).
 - :class:`Filter` attributes: ``target`` ("ItemID" | "UserID" | "ActionID"), ``placeholders``
   (names without ``$``), ``required_placeholders`` (those used by INCLUDE expressions),
@@ -83,7 +83,7 @@ Evaluation semantics
   INCLUDE then restricts nothing; in a chain only the remaining expressions count).
 """
 
-from .evaluation import FilterData, parse_filter_values
+from .evaluation import allowed, parse_filter_values
 from .syntax import (
     MAX_EXPRESSION_LENGTH,
     MAX_FILTER_FIELDS,
@@ -95,6 +95,7 @@ from .syntax import (
     CurrentItemRef,
     Expression,
     Filter,
+    FilterData,
     FilterSyntaxError,
     Literal,
     MissingFilterValues,
@@ -120,6 +121,7 @@ __all__ = [
     "MissingFilterValues",
     "Or",
     "Placeholder",
+    "allowed",
     "parse_filter",
     "parse_filter_values",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -25,34 +25,13 @@ from .syntax import (  # noqa: F401
     CurrentItemRef,
     Expression,
     Filter,
+    FilterData,
     Literal,
     MissingFilterValues,
     Node,
     Placeholder,
     _read_string,
 )
-
-
-class FilterData(Protocol):
-    """What the evaluator needs from the caller's dataset group (see the module docstring)."""
-
-    def field_values(self, dataset: str, field: str, codes: np.ndarray) -> list[Any]:
-        """One value per entity code of ``dataset`` ("Items"/"Users"/"Actions"): ``None`` when
-        missing, a ``set[str]`` for multi-valued categoricals, a ``str``, or a ``float``."""
-        ...
-
-    def event_entities(self, dataset: str, user_code: int | None) -> dict[str, np.ndarray]:
-        """For "Interactions"/"Action_Interactions": lower-cased event type -> entity codes of the
-        user's latest interactions (most-recent limits already applied)."""
-        ...
-
-    def current_user(self, field: str) -> Any:
-        """The request user's ``field`` value (``None`` when unknown)."""
-        ...
-
-    def current_item(self, field: str) -> Any:
-        """The request item's ``field`` value (``None`` when unknown)."""
-        ...
 
 
 # ---------------------------------------------------------------------------------------------
@@ -404,7 +383,10 @@ def allowed(
     values: dict[str, list[str]] | None = None,
     user: int | None = None,
 ) -> np.ndarray:
-    """:meth:`Filter.allowed`: the chain's INCLUDE union minus its EXCLUDE union."""
+    """Boolean mask over ``candidates`` (entity codes of the filter's target): True where the
+    filter lets the entity through -- the chain's INCLUDE union minus its EXCLUDE union.
+    ``user`` is the request user's code (for Interactions conditions on item/action filters).
+    Raises :class:`MissingFilterValues`."""
     values = values or {}
     missing = flt.missing_values(values)
     if missing:

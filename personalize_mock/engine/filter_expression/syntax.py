@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from .evaluation import FilterData
+    import numpy as np
 
 
 MAX_EXPRESSION_LENGTH = 2500
@@ -70,6 +68,28 @@ class MissingFilterValues(ValueError):
             f"Missing filter values for placeholder parameter(s) {listed}: an INCLUDE expression "
             "needs a value for every placeholder."
         )
+
+
+class FilterData(Protocol):
+    """What the evaluator needs from the caller's dataset group (see the module docstring)."""
+
+    def field_values(self, dataset: str, field: str, codes: np.ndarray) -> list[Any]:
+        """One value per entity code of ``dataset`` ("Items"/"Users"/"Actions"): ``None`` when
+        missing, a ``set[str]`` for multi-valued categoricals, a ``str``, or a ``float``."""
+        ...
+
+    def event_entities(self, dataset: str, user_code: int | None) -> dict[str, np.ndarray]:
+        """For "Interactions"/"Action_Interactions": lower-cased event type -> entity codes of the
+        user's latest interactions (most-recent limits already applied)."""
+        ...
+
+    def current_user(self, field: str) -> Any:
+        """The request user's ``field`` value (``None`` when unknown)."""
+        ...
+
+    def current_item(self, field: str) -> Any:
+        """The request item's ``field`` value (``None`` when unknown)."""
+        ...
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,19 +286,6 @@ class Filter:
         values = values or {}
         return sorted(name for name in self.required_placeholders if name not in values)
 
-    def allowed(
-        self,
-        candidates: np.ndarray,
-        data: FilterData,
-        values: dict[str, list[str]] | None = None,
-        user: int | None = None,
-    ) -> np.ndarray:
-        """Boolean mask over ``candidates`` (entity codes of the filter's target): True where the
-        filter lets the entity through. ``user`` is the request user's code (for Interactions
-        conditions on item/action filters). Raises :class:`MissingFilterValues`."""
-        from .evaluation import allowed
-
-        return allowed(self, candidates, data, values, user)
 
 
 # ---------------------------------------------------------------------------------------------
