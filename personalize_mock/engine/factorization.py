@@ -88,10 +88,26 @@ class FactorModel:
             return np.zeros(self.item_factors.shape[1], np.float32)
         return self.item_factors[history].sum(axis=0)
 
+    # ---- exact block scoring (engine/ranking.rank_block) ------------------------------------
+    def user_block(self, histories: list[np.ndarray]) -> np.ndarray:
+        """Users' vectors folded in from their histories (model rows, oldest first), one row
+        per user, in exact arithmetic: factors are fixed-point (``_quantized``), so every sum
+        is exact in float64 and a user's row never depends on which block computed it."""
+        query, _ = _quantized(self, "query", self.item_factors)
+        return _fold(query, histories, None)
+
+    def raw_block(self, users: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Raw scores (users x model items, or the ``rows``) of ``user_block``'s vectors."""
+        target, shift = _quantized(self, "target", self.item_factors)
+        query_shift = _quantized(self, "query", self.item_factors)[1]
+        target = target if rows is None else target[rows]
+        return (users @ target.T) * 2.0 ** -(shift + query_shift)
+
     def raw_scores(self, history: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
-        """user . item for every item (or the ``candidates`` model rows)."""
-        vectors = self.item_factors if candidates is None else self.item_factors[candidates]
-        return vectors @ self.user_vector(history)
+        """user . item for every item (or the ``candidates`` model rows); ``history`` is the
+        user's model rows, oldest first."""
+        history = np.asarray(history, np.int64)
+        return self.raw_block(self.user_block([history[history >= 0]]), candidates)[0]
 
     def softmax(self, raw: np.ndarray) -> np.ndarray:
         if not len(raw):
@@ -123,3 +139,42 @@ class FactorModel:
         scores = self.softmax(raw)
         order = np.argsort(-scores, kind="stable")
         return candidates[order], scores[order]
+
+
+FIXED_POINT_BITS = 20  # magnitude bits of a quantized factor or user vector entry
+
+
+def _quantized(model: FactorModel, role: str, matrix: np.ndarray) -> tuple[np.ndarray, int]:
+    """``matrix`` as float64 integers of at most ``FIXED_POINT_BITS`` bits and the power of
+    two it was scaled by (cached per model)."""
+    key = ("fixed_point", role)
+    cached = model.cache.get(key)
+    if cached is None:
+        peak = float(np.abs(matrix).max()) if matrix.size else 0.0
+        shift = FIXED_POINT_BITS - (int(np.ceil(np.log2(peak))) if peak > 0 else 0)
+        cached = (np.round(np.asarray(matrix, np.float64) * 2.0 ** shift), shift)
+        model.cache[key] = cached
+    return cached
+
+
+def _fold(query: np.ndarray, histories: list[np.ndarray], weights: list[np.ndarray] | None) -> np.ndarray:
+    """Sum of the (integer) ``query`` rows of each history, times integer ``weights``; each
+    user's sum rounded to ``FIXED_POINT_BITS`` bits at a power-of-two scale of its own (so
+    products with integer targets stay exact)."""
+    n = len(histories)
+    users = np.zeros((n, query.shape[1]))
+    if not n:
+        return users
+    lengths = np.fromiter((len(h) for h in histories), np.int64, n)
+    if lengths.sum():
+        import scipy.sparse as sp
+
+        rows = np.concatenate(histories).astype(np.int64)
+        data = np.concatenate(weights).astype(np.float64) if weights is not None else np.ones(len(rows))
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        fold = sp.csr_matrix((data, rows, indptr), shape=(n, query.shape[0]))
+        users = np.asarray(fold @ query)
+    peak = np.abs(users).max(axis=1)
+    excess = np.where(peak > 0, np.ceil(np.log2(np.maximum(peak, 1.0))) - FIXED_POINT_BITS, 0.0)
+    scale = 2.0 ** np.maximum(excess, 0.0)[:, None]
+    return np.round(users / scale) * scale

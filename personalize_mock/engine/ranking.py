@@ -25,13 +25,16 @@ def tie_breaks(model: Any, codes: np.ndarray) -> np.ndarray:
     return bonus
 
 
-def vector_score_lookup(model: Any, user_code: int, user: np.ndarray, peak: float, total: float) -> Any:
-    """code -> score from the user's vector and softmax normaliser (nothing catalogue-sized is
-    kept per user)."""
+def score_lookup(model: Any, user_code: int | None, history: np.ndarray, peak: float, total: float) -> Any:
+    """code -> score for one user, from their history (model rows, oldest first) and the
+    softmax normaliser of their ranking: exploration scores items outside a truncated ranking
+    without keeping anything catalogue-sized per user."""
     def score_of(wanted: list[int]) -> dict[int, float]:
         codes = np.asarray(wanted, np.int64)
         rows = model.items.positions(codes)
-        raw = np.where(rows >= 0, model.item_factors[np.maximum(rows, 0)] @ user, 0.0)
+        raw = np.zeros(len(codes))
+        if len(codes) and (rows >= 0).any():
+            raw[rows >= 0] = model.raw_block(model.user_block([history]), rows[rows >= 0])[0]
         raw = raw + impression_penalty(model, user_code, codes)
         return {int(c): float(v) for c, v in zip(codes, np.exp((raw - peak) / model.temperature) / total)}
 
@@ -39,11 +42,64 @@ def vector_score_lookup(model: Any, user_code: int, user: np.ndarray, peak: floa
 
 
 def best_first(key: np.ndarray, limit: int | None) -> np.ndarray:
-    """Indices of ``key`` from highest to lowest (stable); only the top ``limit`` when given."""
-    if limit is None or limit >= len(key):
-        return np.argsort(-key, kind="stable")
-    head = np.argpartition(-key, limit - 1)[:limit] if limit > 0 else np.empty(0, np.int64)
-    return head[np.argsort(-key[head], kind="stable")]
+    """Indices of ``key`` from highest to lowest (stable: equal keys keep index order); only
+    the top ``limit`` when given: always the prefix of the full stable sort."""
+    return best_first_block(key[None, :], limit)[0]
+
+
+def best_first_block(keys: np.ndarray, limit: int | None) -> np.ndarray:
+    """Row-wise :func:`best_first` of a 2-D array: (rows, limit) column indices."""
+    n, m = keys.shape
+    if limit is None or limit >= m:
+        return np.argsort(-keys, axis=1, kind="stable")
+    if limit <= 0:
+        return np.empty((n, 0), np.int64)
+    head = np.argpartition(-keys, limit - 1, axis=1)[:, :limit]
+    values = np.take_along_axis(keys, head, axis=1)
+    # Within the head: by key, then by index (what a stable full sort gives).
+    order = np.lexsort((head, -values), axis=1)
+    head = np.take_along_axis(head, order, axis=1)
+    # Ties straddling the cut: the partition may have kept a later index than a stable sort.
+    floor = np.take_along_axis(keys, head[:, -1:], axis=1)
+    straddle = np.flatnonzero((keys >= floor).sum(axis=1) > limit)
+    for i in straddle.tolist():
+        head[i] = np.argsort(-keys[i], kind="stable")[:limit]
+    return head
+
+
+def rank_block(model: Any, codes: np.ndarray, user_codes: list[int | None], histories: list[np.ndarray],
+               width: int | None, *, details: dict[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Rank the serving catalogue ``codes`` for a block of users at once.
+
+    ``histories[i]`` holds the model item rows (positions into ``model.items``, no -1) of
+    user ``user_codes[i]`` in time order, oldest first. Returns positions into ``codes``
+    (shape (n, width), best first; ``width`` None = the whole catalogue) and their scores: a
+    softmax of the raw score over the whole catalogue (items the model never saw score a raw
+    0), less the impression penalty. Ties go to the more popular item, then the lower
+    position. Each user's row is the same whatever the block: the raw scores are computed in
+    exact arithmetic (see ``FactorModel.user_block``), so GetRecommendations, its head cache
+    and batch jobs agree to the last bit.
+
+    ``details`` (optional) receives ``peaks`` and ``totals`` (the softmax normaliser per user).
+    """
+    n, known = len(histories), len(model.items)
+    raw = np.zeros((n, len(codes)))
+    if n and known:
+        raw[:, :known] = model.raw_block(model.user_block(histories))
+    if model.extra.get("impressed_unclicked"):
+        for i, code in enumerate(user_codes):
+            raw[i] += impression_penalty(model, code, codes)
+    if not len(codes):
+        empty = np.empty((n, 0))
+        return empty.astype(np.int64), empty
+    peaks = raw.max(axis=1, keepdims=True)
+    scores = np.exp((raw - peaks) / model.temperature)
+    totals = scores.sum(axis=1, keepdims=True)
+    scores /= totals
+    top = best_first_block(raw + tie_breaks(model, codes), width)
+    if details is not None:
+        details["peaks"], details["totals"] = peaks[:, 0], totals[:, 0]
+    return top, np.take_along_axis(scores, top, axis=1)
 
 
 def serving_catalogue(model: Any) -> np.ndarray:

@@ -151,7 +151,9 @@ class ServingMixin:
         if event_type and "EVENT_TYPE" in table.dtypes and len(rows):
             wanted = table.strings.find(event_type)
             rows = rows[table.column("EVENT_TYPE")[rows] == (-2 if wanted is None else wanted)]
-        return table.column("ITEM_ID")[rows]  # insertion order; folding a user in ignores order
+        if len(rows) > 1 and "TIMESTAMP" in table.dtypes:  # oldest first (recency weighs the newest most)
+            rows = rows[np.argsort(table.column("TIMESTAMP")[rows], kind="stable")]
+        return table.column("ITEM_ID")[rows]
 
     def _history_mark(self, endpoint: Endpoint, user_code: int | None) -> tuple[int, int]:
         """(number of interactions, newest interaction's item code) of a user, as
@@ -293,31 +295,23 @@ class ServingMixin:
             rows = self._user_history(endpoint, user_code, None)
         history = model.items.positions(rows)
         history = history[history >= 0]
-        user = model.user_vector(history)
-        raw = np.zeros(len(codes))
-        raw[: len(model.items)] = model.item_factors @ user
-        raw += scoring.impression_penalty(model, user_code, codes)
-        peak = float(raw.max()) if len(raw) else 0.0
-        scores = np.exp((raw - peak) / model.temperature)
-        total = float(scores.sum()) or 1.0
-        scores /= total
-        key_order = raw + scoring.tie_breaks(model, codes)
-        endpoint.score_of = score_of = scoring.vector_score_lookup(model, user_code, user, peak, total)
+        details: dict[str, Any] = {}
+        width = None if limit is None else max(limit, HEAD)
+        top, scores = scoring.rank_block(model, codes, [user_code], [history], width, details=details)
+        endpoint.score_of = score_of = scoring.score_lookup(
+            model, user_code, history, float(details["peaks"][0]), float(details["totals"][0]))
         if limit is None:
-            order = scoring.best_first(key_order, None)
-            return codes[order], scores[order]
-        order = scoring.best_first(key_order, max(limit, HEAD))
+            return codes[top[0]], scores[0]
         if len(cache) >= MAX_CACHED_HEADS:
             cache.clear()
-        cache[key] = (codes[order], scores[order], score_of)
-        return codes[order], scores[order]
+        cache[key] = (codes[top[0]], scores[0], score_of)
+        return codes[top[0]], scores[0]
 
     def _fill_heads(self, endpoint: Endpoint, model: Any, codes: np.ndarray, user_code: int | None,
                     cache: dict[Any, Any]) -> None:
-        """Rank a block of users at once (one matrix product instead of one per request) and
-        keep each user's head: later requests of any of them are lookups."""
-
-
+        """Rank a block of users at once (``engine.ranking.rank_block``: one matrix product
+        instead of one per request) and keep each user's head: later requests of any of them
+        are lookups."""
         dataset = self.group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
         if dataset is None or user_code is None:
             return
@@ -328,35 +322,31 @@ class ServingMixin:
             return
         memo = model.cache.get("grouped_positions")
         if memo is None or memo[0] is not table or memo[1] != table.version:
-            memo = (table, table.version, model.items.positions(table.column("ITEM_ID")[order]))
+            timed = order
+            if "TIMESTAMP" in table.dtypes:  # each user's rows oldest first (stable: insertion order)
+                group = np.repeat(np.arange(len(keys)), np.diff(bounds))
+                timed = order[np.lexsort((table.column("TIMESTAMP")[order], group))]
+            memo = (table, table.version, model.items.positions(table.column("ITEM_ID")[timed]))
             model.cache["grouped_positions"] = memo
         positions = memo[2]
         items = table.column("ITEM_ID")
         start = at - at % HEAD_BLOCK
         stop = min(len(keys), start + HEAD_BLOCK)
-        lo, hi = int(bounds[start]), int(bounds[stop])
-        rows = positions[lo:hi]
-        vectors = model.item_factors[np.maximum(rows, 0)] * (rows >= 0)[:, None]
-        users = np.add.reduceat(vectors, bounds[start:stop] - lo, axis=0)
-        raw = np.zeros((stop - start, len(codes)))
-        raw[:, : len(model.items)] = users @ model.item_factors.T
-        for i, code in enumerate(keys[start:stop].tolist()):
-            raw[i] += scoring.impression_penalty(model, code, codes)
-        peaks = raw.max(axis=1, keepdims=True)
-        scores = np.exp((raw - peaks) / model.temperature)
-        totals = scores.sum(axis=1, keepdims=True)
-        scores /= totals
-        ranked = raw + scoring.tie_breaks(model, codes)
-        width = min(HEAD, len(codes))
-        heads = np.argpartition(-ranked, width - 1, axis=1)[:, :width]
+        users = keys[start:stop].tolist()
+        histories = []
+        for i in range(start, stop):
+            rows = positions[bounds[i]:bounds[i + 1]]
+            histories.append(rows[rows >= 0])
+        details: dict[str, Any] = {}
+        heads, scores = scoring.rank_block(model, codes, users, histories, min(HEAD, len(codes)), details=details)
         if len(cache) >= MAX_CACHED_HEADS:
             cache.clear()
-        for i, code in enumerate(keys[start:stop].tolist()):
-            head = heads[i][np.argsort(-ranked[i, heads[i]], kind="stable")]
+        for i, code in enumerate(users):
             count = int(bounds[start + i + 1] - bounds[start + i])
             last = int(items[order[bounds[start + i + 1] - 1]])  # the newest row's item
-            lookup = scoring.vector_score_lookup(model, code, users[i], float(peaks[i, 0]), float(totals[i, 0]))
-            cache[(code, count, last, None)] = (codes[head], scores[i, head], lookup)
+            lookup = scoring.score_lookup(model, code, histories[i], float(details["peaks"][i]),
+                                          float(details["totals"][i]))
+            cache[(code, count, last, None)] = (codes[heads[i]], scores[i], lookup)
 
     @staticmethod
     def _pick(ranking: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:
