@@ -8,49 +8,15 @@ answered here: the console page (``console``), fault injection (``faults``). Sig
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from typing import Any
 
-import orjson
 from werkzeug.wrappers import Request, Response
 
-PREFIX = "/personalize"
-Handler = Callable[..., Response]
-_ROUTES: list[tuple[str, re.Pattern[str], Handler]] = []
-
-
-def route(method: str, path: str) -> Callable[[Handler], Handler]:
-    """Register ``handler(request, **groups)`` for ``method`` and a path regex under /personalize."""
-
-    def register(handler: Handler) -> Handler:
-        _ROUTES.append((method, re.compile(f"^{PREFIX}{path}$"), handler))
-        return handler
-
-    return register
-
-
-def json_response(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data, default=str), status=status, mimetype="application/json")
-
-
-def error_response(status: int, message: str) -> Response:
-    return json_response({"message": message}, status)
+from .routes import PREFIX, ROUTES, error_response, json_body, json_response, route
 
 
 def _load_routes() -> None:
     from . import console  # noqa: F401  (its @route decorators register the handlers)
-
-
-def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object body (``{}`` when empty); ValueError (a 400) otherwise."""
-    try:
-        body = orjson.loads(request.get_data() or b"{}")
-    except orjson.JSONDecodeError as error:
-        raise ValueError(f"The body is not JSON: {error}.") from None
-    if not isinstance(body, dict):
-        raise ValueError("The body must be a JSON object.")
-    return body
 
 
 # ---- fault injection over HTTP (personalize_mock.faults) --------------------------------------
@@ -125,7 +91,7 @@ class SandboxApp:
     def _own(request: Request) -> Response:
         path = request.path.rstrip("/") or PREFIX
         allowed = []
-        for method, pattern, handler in _ROUTES:
+        for method, pattern, handler in ROUTES:
             match = pattern.match(path) or pattern.match(path + "/")
             if match:
                 if method == request.method:
