@@ -79,6 +79,28 @@ class S3:
             raise S3Error(f"Invalid Data location: no object found at {path}.")
         return found
 
+    def objects(self, path: str) -> list[tuple[str, int]]:
+        """``(s3 url, size in bytes)`` of the objects ``read`` would return for ``path``, without
+        their content; ``[]`` where there are none or the location cannot be read."""
+        try:
+            location = Location.parse(path)
+            bucket = self._bucket(location)
+        except S3Error:
+            return []
+        found = []
+        for name in sorted(bucket.keys.keys()):
+            exact = name == location.key
+            if not (exact or name.startswith(location.key)) or name.endswith("/"):
+                continue
+            key = bucket.keys.get(name)
+            size = getattr(key, "size", None)  # delete markers have none
+            if size is None:
+                continue
+            found.append((location.url(name), int(size)))
+            if exact:
+                return found[-1:]
+        return found
+
     def write(self, path: str, name: str, data: bytes) -> str:
         """Write ``data`` as ``name`` under the folder ``path``; return its s3 url."""
         location = Location.parse(path)

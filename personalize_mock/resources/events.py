@@ -123,7 +123,7 @@ class EventsMixin:
                 "EVENT_ATTRIBUTION_SOURCE": self._attribution(event),
             }
 
-        self._record_events(dataset, event_list, "eventList", columns)
+        self._record_events(dataset, event_list, "eventList", columns, session_id)
 
     def _attribution(self, event: dict[str, Any]) -> str | None:
         """An event's attribution source: the one it names, else the campaign or recommender
@@ -143,7 +143,7 @@ class EventsMixin:
         return list(remembered.items) if remembered else None
 
     def _record_events(self, dataset: Dataset, events: list[dict[str, Any]], member: str,
-                       columns: Any) -> None:
+                       columns: Any, session_id: str | None = None) -> None:
         """Store events (PutEvents, PutActionInteractions): size limit, eventIds already seen
         dropped, ``properties`` and the request's own members (``columns(event)``) checked."""
         known = {f.name for f in dataset.fields}
@@ -170,6 +170,11 @@ class EventsMixin:
                 "sentAt": given["TIMESTAMP"],
                 "recommendationId": given.get("RECOMMENDATION_ID"),
                 "impression": shown.split("|") if shown else [],
+                # As sent (the console shows them): eventId, sessionId, eventValue, properties.
+                "eventId": event.get("eventId"),
+                "sessionId": session_id or event.get("sessionId"),
+                "eventValue": given.get("EVENT_VALUE"),
+                "properties": event.get("properties"),
             })
         self._store(dataset, records)
         dataset.event_ids.update(seen)
