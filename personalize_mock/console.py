@@ -1,15 +1,21 @@
 """The console: a page at ``GET /personalize/`` in server mode, and the JSON it reads.
 
     GET  /personalize/                     the page (``static/console.html``, no external assets)
-    GET  /personalize/api/overview         per account and region: dataset groups with their
-                                           datasets (row counts), event trackers, import jobs,
-                                           solutions and versions (offline metrics), campaigns,
-                                           recommenders and filters
-    GET  /personalize/api/events?limit=N   the latest N events recorded in each dataset, newest
-                                           first, with their impressions (default 50)
-    POST /personalize/api/recommendations  GetRecommendations, or GetPersonalizedRanking when the
-                                           body has an ``inputList``; modelled errors come back as
-                                           ``{"code", "message"}`` with the API's HTTP status
+    GET  /personalize/api/overview         per account and region: schemas and dataset groups
+                                           with every resource of the group (``console_state``):
+                                           datasets, trackers, import / export / deletion jobs
+                                           (S3 objects with sizes), solutions (configuration,
+                                           versions, metrics), campaigns, recommenders, filters
+                                           (placeholders with real values), batch inference and
+                                           segment jobs, metric attributions, tags
+    GET  /personalize/api/events?limit=N   the latest N events (PutEvents, PutActionInteractions)
+                                           and records (PutUsers, PutItems, PutActions), newest
+                                           first, with the totals kept (default 50)
+    POST /personalize/api/recommendations  GetRecommendations, GetPersonalizedRanking (a body with
+                                           an ``inputList``) or GetActionRecommendations (an action
+                                           recipe), or the ``operation`` the body names; modelled
+                                           errors come back as ``{"code", "message"}`` with the
+                                           API's HTTP status
 
 The reads take each backend's lock and look at statuses as they stand: unlike a client's
 Describe or List they never call ``advance``, so a console open on a test's server does not
@@ -19,22 +25,23 @@ move a lifecycle under ``manual`` progression. Times are ISO 8601 strings (UTC).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from importlib.resources import files
-from itertools import islice
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 from .backend import existing_backend, existing_backends
-from .web import json_body, json_response, route
+from .console_state import Reader, now_iso
+from .routes import json_body, json_response, route
 
 DEFAULT_EVENTS = 50
 MAX_EVENTS = 1000
 RUNTIME = "personalize-runtime"
 # The members the form may send; anything else is refused before it reaches the API.
-REQUEST_MEMBERS = ("campaignArn", "recommenderArn", "userId", "itemId", "inputList", "numResults",
-                   "filterArn", "filterValues")
+REQUEST_MEMBERS = ("operation", "campaignArn", "recommenderArn", "userId", "itemId", "inputList", "numResults",
+                   "filterArn", "filterValues", "promotions")
+OPERATIONS = {"GetRecommendations": "itemList", "GetPersonalizedRanking": "personalizedRanking",
+              "GetActionRecommendations": "actionList"}
 ARN = re.compile(r"^arn:[^:]+:personalize:([^:]+):([^:]+):")
 # The page allows itself inline script and style and requests to its own origin, nothing else.
 PAGE_POLICY = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
@@ -53,118 +60,18 @@ def page(request: Request) -> Response:
 
 
 # ---- reading the backends ----------------------------------------------------------------
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _epoch_iso(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).isoformat()
-
-
-def _times(resource: Any) -> dict[str, Any]:
-    return {
-        "creationDateTime": _iso(resource.creation_date_time),
-        "lastUpdatedDateTime": _iso(resource.last_updated_date_time),
-    }
-
-
-def _metrics(metrics: dict[str, Any] | None) -> dict[str, float] | None:
-    return None if metrics is None else {name: float(value) for name, value in metrics.items()}
-
-
-def _dataset(dataset: Any) -> dict[str, Any]:
-    return {
-        "arn": dataset.arn, "name": dataset.name, "datasetType": dataset.dataset_type,
-        "status": dataset.status, "rows": len(dataset.table), "schemaArn": dataset.schema_arn,
-        **_times(dataset),
-    }
-
-
-def _import_job(job: Any, dataset_types: dict[str, str]) -> dict[str, Any]:
-    return {
-        "arn": job.arn, "jobName": job.job_name, "datasetArn": job.dataset_arn,
-        "datasetType": dataset_types.get(job.dataset_arn), "status": job.status,
-        "failureReason": job.failure_reason, "importMode": job.import_mode,
-        "dataLocation": job.data_source.get("dataLocation"), **_times(job),
-    }
-
-
-def _solution_version(version: Any) -> dict[str, Any]:
-    status = version.status
-    # What GetSolutionMetrics reports: metrics exist once the version is ACTIVE.
-    metrics = _metrics(version.trained.metrics) if status == "ACTIVE" and version.trained is not None else None
-    return {
-        "arn": version.arn, "name": version.name, "status": status, "trainingMode": version.training_mode,
-        "failureReason": version.failure_reason, "trainingHours": version.training_hours,
-        "metrics": metrics, **_times(version),
-    }
-
-
-def _solution(solution: Any, versions: list[Any]) -> dict[str, Any]:
-    recipe = solution.recipe
-    return {
-        "arn": solution.arn, "name": solution.name, "status": solution.status,
-        "recipe": recipe.name if recipe else None, "recipeType": recipe.recipe_type if recipe else None,
-        "versions": [_solution_version(v) for v in versions], **_times(solution),
-    }
-
-
-def _campaign(campaign: Any) -> dict[str, Any]:
-    recipe = campaign.recipe
-    return {
-        "arn": campaign.arn, "name": campaign.name, "status": campaign.status,
-        "failureReason": campaign.failure_reason, "solutionVersionArn": campaign.solution_version_arn,
-        "recipe": recipe.name, "recipeType": recipe.recipe_type, "minProvisionedTPS": campaign.min_provisioned_tps,
-        "campaignConfig": campaign.campaign_config, **_times(campaign),
-    }
-
-
-def _recommender(recommender: Any) -> dict[str, Any]:
-    recipe = recommender.recipe
-    return {
-        "arn": recommender.arn, "name": recommender.name, "status": recommender.status,
-        "failureReason": recommender.failure_reason, "recipe": recipe.name, "recipeType": recipe.recipe_type,
-        "modelMetrics": _metrics(recommender.model_metrics), **_times(recommender),
-    }
-
-
-def _group(backend: Any, group: Any) -> dict[str, Any]:
-    def of_group(store: Any) -> list[Any]:
-        return [r for r in store if r.dataset_group_arn == group.arn]
-
-    datasets = of_group(backend.datasets)
-    dataset_types = {d.arn: d.dataset_type for d in datasets}
-    solutions = of_group(backend.solutions)
-    versions = list(backend.solution_versions)
-    return {
-        "arn": group.arn, "name": group.name, "status": group.status, "domain": group.domain,
-        "failureReason": group.failure_reason, **_times(group),
-        "datasets": [_dataset(d) for d in datasets],
-        "eventTrackers": [
-            {"arn": t.arn, "name": t.name, "status": t.status, "trackingId": t.tracking_id}
-            for t in of_group(backend.event_trackers)
-        ],
-        "importJobs": [_import_job(j, dataset_types) for j in backend.import_jobs if j.dataset_arn in dataset_types],
-        "solutions": [_solution(s, [v for v in versions if v.solution_arn == s.arn]) for s in solutions],
-        "campaigns": [_campaign(c) for c in of_group(backend.campaigns)],
-        "recommenders": [_recommender(r) for r in of_group(backend.recommenders)],
-        "filters": [
-            {"arn": f.arn, "name": f.name, "status": f.status, "filterExpression": f.filter_expression,
-             "failureReason": f.failure_reason}
-            for f in of_group(backend.filters)
-        ],
-    }
-
-
 @route("GET", "/api/overview")
 def overview(request: Request) -> Response:
     accounts = []
     for backend in existing_backends():
         with backend.lock:
-            groups = [_group(backend, g) for g in backend.dataset_groups]
-        if groups:
-            accounts.append({"accountId": backend.account_id, "region": backend.region_name, "datasetGroups": groups})
-    return json_response({"generatedAt": _iso(datetime.now(timezone.utc)), "backends": accounts})
+            reader = Reader(backend)
+            groups = [reader.group(g) for g in backend.dataset_groups]
+            schemas = reader.schemas()
+        if groups or schemas:
+            accounts.append({"accountId": backend.account_id, "region": backend.region_name,
+                             "schemas": schemas, "datasetGroups": groups})
+    return json_response({"generatedAt": now_iso(), "backends": accounts})
 
 
 @route("GET", "/api/events")
@@ -172,20 +79,18 @@ def events(request: Request) -> Response:
     limit = request.args.get("limit", str(DEFAULT_EVENTS))
     if not limit.isdigit() or not 1 <= int(limit) <= MAX_EVENTS:
         raise ValueError(f"limit must be a whole number from 1 to {MAX_EVENTS}, not '{limit}'.")
-    found = []
+    found, records, total, records_total = [], [], 0, 0
     for backend in existing_backends():
         with backend.lock:
-            for dataset in backend.datasets:
-                for event in islice(reversed(dataset.events_log), int(limit)):
-                    found.append({
-                        "accountId": backend.account_id, "region": backend.region_name,
-                        "datasetGroupArn": dataset.dataset_group_arn, "datasetArn": dataset.arn,
-                        "datasetType": dataset.dataset_type, "userId": event["userId"],
-                        "itemId": event["itemId"], "eventType": event["eventType"],
-                        "sentAt": _epoch_iso(event["sentAt"]), "recommendationId": event["recommendationId"],
-                        "impression": list(event["impression"]),
-                    })
-    return json_response({"events": found})
+            reader = Reader(backend)
+            events_, kept = reader.events(int(limit))
+            records_, stored = reader.records(int(limit))
+        found += events_
+        records += records_
+        total += kept
+        records_total += stored
+    return json_response({"limit": int(limit), "events": found[: int(limit)], "eventsTotal": total,
+                          "records": records[: int(limit)], "recordsTotal": records_total})
 
 
 # ---- the recommendations form --------------------------------------------------------------
@@ -220,6 +125,44 @@ def _error(code: str, message: str, status: int) -> Response:
     return json_response({"code": code, "message": message}, status)
 
 
+def _operation(params: dict[str, Any], named: Any, backend: Any) -> str:
+    """The operation the form asks for: the one named, else what a client would call for this
+    body and endpoint (an ``inputList``: ranking; an action recipe: action recommendations)."""
+    if named is not None:
+        if named not in OPERATIONS:
+            raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}, not {named!r}.")
+        return str(named)
+    if "inputList" in params:
+        return "GetPersonalizedRanking"
+    campaign = backend.campaigns.find(params.get("campaignArn") or "") if backend is not None else None
+    recipe = getattr(campaign, "recipe", None) if campaign is not None and campaign.status == "ACTIVE" else None
+    return "GetActionRecommendations" if getattr(recipe, "family", None) == "next_best_action" else "GetRecommendations"
+
+
+def _explored(backend: Any, params: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Which returned items exploration put there: those the answer marks ``Exploration``
+    (-v2 recipes), else, for a recipe that explores with a weight above 0, the cold items
+    (younger than ``explorationItemAgeCutOff``) in the list; with the settings used."""
+    marked = [i["itemId"] for i in items if "Exploration" in (i.get("reason") or [])]
+    try:
+        with backend.lock:
+            endpoint = backend._endpoint(params.get("campaignArn"), params.get("recommenderArn"))
+            settings = endpoint.config.get("itemExplorationConfig") or {}
+            if not endpoint.recipe.exploration:
+                return {"items": marked, "settings": None}
+            weight = float(settings.get("explorationWeight", "0.3"))
+            cutoff = float(settings.get("explorationItemAgeCutOff", "30"))
+            if weight > 0 and not marked and "itemId" in (items[0] if items else {}):
+                from .engine.ranking import cold_items
+
+                ids = backend._catalog(endpoint).items.values
+                cold = {ids[code] for code in cold_items(endpoint.trained.model, cutoff).tolist()}
+                marked = [i["itemId"] for i in items if i["itemId"] in cold]
+    except Exception:  # noqa: BLE001  (a display detail: the answer itself stands)
+        return {"items": marked, "settings": None}
+    return {"items": marked, "settings": {"explorationWeight": weight, "explorationItemAgeCutOff": cutoff}}
+
+
 @route("POST", "/api/recommendations")
 def recommendations(request: Request) -> Response:
     from botocore.validate import ParamValidator
@@ -231,18 +174,29 @@ def recommendations(request: Request) -> Response:
     unknown = sorted(set(body) - set(REQUEST_MEMBERS))
     if unknown:
         raise ValueError(f"Unknown member(s) {', '.join(unknown)}; accepted: {', '.join(REQUEST_MEMBERS)}.")
+    named = body.pop("operation", None)
     # Empty form fields are absent members, as a client would send them.
     params = {k: v for k, v in body.items() if v not in (None, "", [], {})}
-    operation = "GetPersonalizedRanking" if "inputList" in params else "GetRecommendations"
     model = service_model(RUNTIME)
+    try:
+        backend = _runtime_backend(params.get("campaignArn") or params.get("recommenderArn"))
+    except ServiceException as error:
+        backend, failure = None, error
+    else:
+        failure = None
+    operation = _operation(params, named, backend)
     # The checks a boto3 client makes before sending (required members, types, unknown members).
     report = ParamValidator().validate(params, model.operation_model(operation).input_shape)
     if report.has_errors():
         return _error("ParamValidationError", report.generate_report(), 400)
     try:
-        backend = _runtime_backend(params.get("campaignArn") or params.get("recommenderArn"))
+        if failure is not None:
+            raise failure
         result = call_operation(RUNTIME, operation, backend, params)
     except ServiceException as error:
         return _error(error.code, error.message, _http_status(model, error.code))
-    items = result.get("itemList", result.get("personalizedRanking", []))
-    return json_response({"operation": operation, "recommendationId": result["recommendationId"], "items": items})
+    items = result.get(OPERATIONS[operation], [])
+    answer = {"operation": operation, "recommendationId": result["recommendationId"], "items": items}
+    if operation == "GetRecommendations":
+        answer["exploration"] = _explored(backend, params, items)
+    return json_response(answer)

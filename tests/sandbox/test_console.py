@@ -99,7 +99,8 @@ def test_page_is_one_self_contained_file(personalize_server):
 def test_overview_is_empty_on_a_fresh_server(personalize_server):
     overview = get(personalize_server, "/api/overview")
     assert overview["backends"] == [] and is_iso(overview["generatedAt"])
-    assert get(personalize_server, "/api/events") == {"events": []}
+    assert get(personalize_server, "/api/events") == {
+        "limit": 50, "events": [], "eventsTotal": 0, "records": [], "recordsTotal": 0}
 
 
 def test_overview_shows_groups_datasets_jobs_versions_and_campaigns(api, shop):
