@@ -6,7 +6,8 @@
   (in-process: ``backend_index.backend_url_patterns``; the server infers "personalize"
   from the SigV4 scope all three APIs sign with);
 - default lifecycle transitions are registered with moto's state manager;
-- moto's reset also clears injected faults;
+- moto's reset also clears injected faults and re-applies the seed switch
+  (``settings.user_seed``); moto's ``/moto-api/seed`` sets that switch;
 - moto's server lists its service modules once instead of on every request.
 """
 
@@ -32,7 +33,7 @@ def register() -> None:
         import moto.personalize
         import moto.personalize.models
 
-        from .api.base import SERVICES
+        from .service_models import SERVICES
         from .backend import personalize_backends
         from .states import register_defaults
 
@@ -46,6 +47,7 @@ def register() -> None:
         register_defaults()
         _install_fast_runtime()
         _clear_faults_on_reset()
+        _record_moto_seeds()
         _list_moto_modules_once()
         # moto warns about any error code missing from the service model; ours is deliberate.
         warnings.filterwarnings("ignore", message=r"Exception\(NotImplementedOperation\)")
@@ -59,7 +61,7 @@ def runtime_first(event_name: str, request: Any, **kwargs: Any) -> Any:
 
         _fast.extend((answer, _stubber()))
     answer, stubber = _fast
-    response = answer(request)
+    response = answer(request, account_for) if stubber.enabled else None
     return response if response is not None else stubber(event_name, request, **kwargs)
 
 
@@ -80,7 +82,8 @@ def _install_fast_runtime() -> None:
 
 def _clear_faults_on_reset() -> None:
     """moto's reset (a mock starting, ``POST /moto-api/reset``) resets every backend through
-    ``BackendDict.reset``; injected faults (``personalize_mock.faults``) go with them."""
+    ``BackendDict.reset``; injected faults (``personalize_mock.faults``) go with them, and the
+    seed switch is applied again, so ids repeat from every reset on."""
     from moto.core.base_backend import BackendDict
 
     original = BackendDict.reset.__func__  # type: ignore[attr-defined]
@@ -90,8 +93,35 @@ def _clear_faults_on_reset() -> None:
 
         clear()
         original(cls)
+        apply_seed()
 
     BackendDict.reset = classmethod(reset)  # type: ignore[method-assign, assignment]
+
+
+def apply_seed(value: int | None = None) -> None:
+    """Seed moto's random source (every generated id) with ``value``, else the seed switch."""
+    from moto.moto_api._internal import mock_random
+
+    from .settings import user_seed
+
+    seed = user_seed() if value is None else value
+    if seed is not None:
+        type(mock_random).seed(mock_random, seed)
+
+
+def _record_moto_seeds() -> None:
+    """moto's ``POST /moto-api/seed?a=N`` seeds its random source; make it set our switch too,
+    so the same N also reaches training and survives resets."""
+    from moto.moto_api._internal import mock_random
+
+    from .settings import record_seed
+
+    def seed(a: Any = None, version: int = 2) -> None:
+        type(mock_random).seed(mock_random, a, version)
+        if isinstance(a, int) and not isinstance(a, bool):
+            record_seed(a)
+
+    mock_random.seed = seed  # type: ignore[method-assign]
 
 
 def _list_moto_modules_once() -> None:
@@ -101,11 +131,6 @@ def _list_moto_modules_once() -> None:
 
     modules = tuple(moto_backends.list_of_moto_modules())
     moto_backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
-
-
-def mock_active() -> bool:
-    """Whether a moto mock (mock_aws / mock_personalize) is intercepting requests now."""
-    return bool(_stubber().enabled)
 
 
 def _stubber() -> Any:

@@ -16,16 +16,25 @@ Three kinds of fault, all cleared by ``clear()`` and by moto's reset (``mock_aws
 
 In server mode the same faults are set over HTTP at ``/personalize/faults`` (see ``web``).
 Faults apply to every account and region of the process.
+
+Faults count calls, not HTTP attempts. botocore sends every attempt of one call with the same
+``amz-sdk-invocation-id`` header; a fault that took a call keeps answering that call's retries
+(an error fails them all, latency delays them all) without using up its count, so
+``count=1`` fails exactly one boto3 call whatever the client's retry mode. A request without
+the header (another SDK, curl) counts as one call.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 RUNTIME_OPERATIONS = ("GetRecommendations", "GetPersonalizedRanking", "GetActionRecommendations")
+INVOCATION_HEADER = "amz-sdk-invocation-id"  # botocore: one per call, the same on every retry
+REMEMBERED_CALLS = 1024  # calls whose retries a fault still answers
 
 
 @dataclass
@@ -55,10 +64,12 @@ class _Faults:
     creates: list[CreateFailure] = field(default_factory=list)
     errors: list[OperationError] = field(default_factory=list)
     latencies: list[Latency] = field(default_factory=list)
+    # invocation id -> (operation, delay, error) a fault gave that call: its retries get the same
+    taken: OrderedDict[str, tuple[str, float, OperationError | None]] = field(default_factory=OrderedDict)
 
     @property
     def armed(self) -> bool:
-        return bool(self.errors or self.latencies)
+        return bool(self.errors or self.latencies or self.taken)
 
 
 _lock = threading.Lock()
@@ -96,7 +107,7 @@ def add_latency(seconds: float, operations: list[str] | tuple[str, ...] | None =
     if not 0 <= seconds <= 60:
         raise ValueError("Latency must be between 0 and 60 seconds.")
     names = tuple(operations or RUNTIME_OPERATIONS)
-    from .api.base import service_of
+    from .service_models import service_of
 
     for name in names:
         service_of(name)
@@ -110,6 +121,7 @@ def clear() -> None:
         _faults.creates.clear()
         _faults.errors.clear()
         _faults.latencies.clear()
+        _faults.taken.clear()
 
 
 def active() -> dict[str, list[dict[str, Any]]]:
@@ -132,7 +144,7 @@ def _positive(count: int) -> int:
 
 
 def modelled_errors(operation: str) -> list[str]:
-    from .api.base import service_model, service_of
+    from .service_models import service_model, service_of
 
     model = service_model(service_of(operation)).operation_model(operation)
     return sorted(shape.name for shape in model.error_shapes)
@@ -141,33 +153,46 @@ def modelled_errors(operation: str) -> list[str]:
 # ---- applying (called by the API layer and resources) -----------------------------------------
 
 
-def before_call(operation: str) -> None:
-    """Sleep for a latency fault, raise an error fault; called before an operation runs."""
+def before_call(operation: str, invocation: str | None = None) -> None:
+    """Sleep for a latency fault, raise an error fault; called before an operation runs.
+    ``invocation`` identifies the call across its retries (``INVOCATION_HEADER``)."""
     if not _faults.armed:
         return
-    from .exceptions import modelled_error
-
-    delay = 0.0
-    error = None
     with _lock:
-        for latency in list(_faults.latencies):
-            if operation in latency.operations:
-                delay += latency.seconds
-                if latency.count is not None:
-                    latency.count -= 1
-                    if latency.count == 0:
-                        _faults.latencies.remove(latency)
-        for fault in _faults.errors:
-            if fault.operation == operation:
-                error = fault
-                fault.count -= 1
-                if fault.count == 0:
-                    _faults.errors.remove(fault)
-                break
+        taken = _faults.taken.get(invocation) if invocation else None
+        if taken is not None and taken[0] == operation:
+            _, delay, error = taken  # a retry of a call a fault already took
+        else:
+            delay, error = _take(operation)
+            if invocation and (delay or error is not None):
+                _faults.taken[invocation] = (operation, delay, error)
+                while len(_faults.taken) > REMEMBERED_CALLS:
+                    _faults.taken.popitem(last=False)
     if delay:
         time.sleep(delay)
     if error is not None:
+        from .exceptions import modelled_error
+
         raise modelled_error(error.error, error.message)
+
+
+def _take(operation: str) -> tuple[float, OperationError | None]:
+    """Use up one call of every latency fault and of the first error fault for ``operation``."""
+    delay = 0.0
+    for latency in list(_faults.latencies):
+        if operation in latency.operations:
+            delay += latency.seconds
+            if latency.count is not None:
+                latency.count -= 1
+                if latency.count == 0:
+                    _faults.latencies.remove(latency)
+    for fault in _faults.errors:
+        if fault.operation == operation:
+            fault.count -= 1
+            if fault.count == 0:
+                _faults.errors.remove(fault)
+            return delay, fault
+    return delay, None
 
 
 def take_create_failure(kind: str) -> str | None:

@@ -1,7 +1,7 @@
 """Three hosts, one backend: every Personalize API signs as ``personalize``, so in server
 mode all requests reach one app and the path alone tells the APIs apart."""
 
-from .api.base import SERVICES as HOSTS
+from .service_models import SERVICES as HOSTS
 from .api.control import ControlResponse
 from .api.events import EventsResponse
 from .api.runtime import RuntimeResponse

@@ -75,7 +75,7 @@ def _next_token_only() -> frozenset[str]:
     """Input shapes of the operations whose model declares InvalidNextTokenException but no
     InvalidInputException (ListDatasetGroups, ListSchemas): their only inputs are the
     paging pair, so a broken constraint is answered with the error they do declare."""
-    from .api.base import SERVICES, service_model
+    from .service_models import SERVICES, service_model
 
     names = set()
     for service in SERVICES:

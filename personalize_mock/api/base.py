@@ -11,35 +11,17 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, ClassVar
 
-from botocore.model import ServiceModel
 from moto.core.responses import ActionContext, ActionResult, BaseResponse, EmptyResult
 from moto.core.utils import camelcase_to_underscores
 
 from ..backend import CHANGES
 from ..exceptions import NotImplementedOperation
-from ..faults import before_call
+from ..faults import INVOCATION_HEADER, before_call
+from ..service_models import SERVICES, service_model, service_of  # noqa: F401  (re-exported)
 from ..validation import validate_input
-
-# The three Personalize APIs (botocore service names; also their endpoint host names).
-SERVICES = ("personalize", "personalize-events", "personalize-runtime")
 
 # moto's converter runs a regex pass per call; member and operation names repeat endlessly.
 snake_case = lru_cache(maxsize=4096)(camelcase_to_underscores)
-
-
-@lru_cache(maxsize=None)
-def service_model(service: str) -> ServiceModel:
-    import botocore.session
-
-    return botocore.session.get_session().get_service_model(service)
-
-
-def service_of(operation: str) -> str:
-    """The API an operation belongs to; ValueError naming the operation if none has it."""
-    for service in SERVICES:
-        if operation in service_model(service).operation_names:
-            return service
-    raise ValueError(f"Unknown operation {operation!r}: not an operation of {', '.join(SERVICES)}.")
 
 
 class LockedResult(ActionResult):
@@ -71,7 +53,8 @@ class OperationResponse(BaseResponse):
         return personalize_backends[self.current_account][self.region]
 
     def _invoke(self, operation: str) -> ActionResult:
-        result = call_operation(self.SERVICE, operation, self.backend, self.params)
+        result = call_operation(self.SERVICE, operation, self.backend, self.params,
+                                self.headers.get(INVOCATION_HEADER))
         if result is None:
             return EmptyResult()
         if self.RAW_JSON:
@@ -86,13 +69,15 @@ class OperationResponse(BaseResponse):
             setattr(cls, camelcase_to_underscores(operation), _handler(operation))
 
 
-def call_operation(service: str, operation: str, backend: Any, params: dict[str, Any]) -> Any:
+def call_operation(service: str, operation: str, backend: Any, params: dict[str, Any],
+                   invocation: str | None = None) -> Any:
     """Validate ``params`` against the operation's input shape and call the backend method of
-    the same snake_case name under the backend lock."""
+    the same snake_case name under the backend lock. ``invocation`` (botocore's
+    ``amz-sdk-invocation-id``, one per call whatever its retries) lets faults count calls."""
     method = getattr(backend, snake_case(operation), None)
     if method is None:
         raise NotImplementedOperation(service, operation)
-    before_call(operation)  # injected latency or error, if any (personalize_mock.faults)
+    before_call(operation, invocation)  # injected latency or error, if any (personalize_mock.faults)
     validate_input(service_model(service).operation_model(operation).input_shape, params)
     kwargs = {snake_case(k): v for k, v in params.items()}
     with backend.lock:

@@ -12,14 +12,14 @@ moto's normal path.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 import orjson  # ~15x faster than json for these responses; runtime calls are the hot path
 from botocore.awsrequest import AWSResponse
 from moto.core.exceptions import ServiceException
 
-from .._registration import account_for, mock_active
 from ..backend import existing_backend, personalize_backends
+from ..faults import INVOCATION_HEADER
 from .base import call_operation, service_model
 
 RUNTIME_URL = re.compile(r"^https?://personalize-runtime\.([a-z0-9-]+)\.amazonaws\.com(/[a-z-]+)/?$")
@@ -41,10 +41,9 @@ class _Body:
         yield self.data
 
 
-def answer(request: Any, **_: Any) -> Any:
-    """``before-send`` handler: the response for a runtime request, or None to pass it on."""
-    if not mock_active():
-        return None
+def answer(request: Any, account_for: Callable[[Any], str]) -> Any:
+    """The response for a runtime request under an active mock, or None to pass it on;
+    ``account_for(headers)`` decides the account as moto does (``_registration`` calls this)."""
     match = RUNTIME_URL.match(request.url)
     operation = OPERATIONS.get(match.group(2)) if match else None
     if operation is None:
@@ -53,7 +52,10 @@ def answer(request: Any, **_: Any) -> Any:
     account, region = account_for(request.headers), match.group(1)
     backend = existing_backend(account, region) or personalize_backends[account][region]
     try:
-        result = call_operation("personalize-runtime", operation, backend, params)
+        invocation = request.headers.get(INVOCATION_HEADER)
+        if isinstance(invocation, bytes):
+            invocation = invocation.decode()
+        result = call_operation("personalize-runtime", operation, backend, params, invocation)
     except ServiceException as error:
         shape = service_model("personalize-runtime").shape_for(error.code)
         status = shape.metadata.get("error", {}).get("httpStatusCode", 400)
