@@ -1,7 +1,9 @@
 """pytest fixtures, registered through the ``pytest11`` entry point.
 
 - ``personalize``, ``personalize_events``, ``personalize_runtime``, ``s3``: boto3 clients with
-  fake credentials in ``us-east-1``, running under ``mock_personalize``.
+  fake credentials in ``us-east-1``, running under ``mock_personalize``, made with the
+  botocore ``Config`` of ``personalize_client_config`` (None, boto3's defaults, unless a
+  conftest.py overrides that fixture, e.g. to turn retries off).
 - Lifecycles are instant unless the test says otherwise with
   ``@pytest.mark.personalize_transition(progression="manual", times=2)`` (any moto
   transition config), or by calling ``moto.moto_api.state_manager`` itself: either way the
@@ -68,30 +70,37 @@ def personalize_mocked(personalize_credentials: None, personalize_transitions: N
         yield
 
 
-def _client(service: str) -> Any:
+@pytest.fixture
+def personalize_client_config() -> Any:
+    """The botocore ``Config`` the fixture clients are made with; None means boto3's defaults.
+    Override it in a conftest.py, e.g. ``return Config(retries={"total_max_attempts": 1})``."""
+    return None
+
+
+def _client(service: str, config: Any) -> Any:
     import boto3
 
-    return boto3.client(service, region_name=os.environ.get("AWS_DEFAULT_REGION", REGION))
+    return boto3.client(service, region_name=os.environ.get("AWS_DEFAULT_REGION", REGION), config=config)
 
 
 @pytest.fixture
-def personalize(personalize_mocked: None) -> Any:
-    return _client("personalize")
+def personalize(personalize_mocked: None, personalize_client_config: Any) -> Any:
+    return _client("personalize", personalize_client_config)
 
 
 @pytest.fixture
-def personalize_events(personalize_mocked: None) -> Any:
-    return _client("personalize-events")
+def personalize_events(personalize_mocked: None, personalize_client_config: Any) -> Any:
+    return _client("personalize-events", personalize_client_config)
 
 
 @pytest.fixture
-def personalize_runtime(personalize_mocked: None) -> Any:
-    return _client("personalize-runtime")
+def personalize_runtime(personalize_mocked: None, personalize_client_config: Any) -> Any:
+    return _client("personalize-runtime", personalize_client_config)
 
 
 @pytest.fixture
-def s3(personalize_mocked: None) -> Any:
-    return _client("s3")
+def s3(personalize_mocked: None, personalize_client_config: Any) -> Any:
+    return _client("s3", personalize_client_config)
 
 
 @pytest.fixture(scope="session")

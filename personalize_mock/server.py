@@ -29,6 +29,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--demo", action="store_true",
                         help="start with a ready example: data imported, a trained solution version, "
                         "an active campaign, a filter and an event tracker")
+    parser.add_argument("--seed", type=int, metavar="N",
+                        help="the seed switch (as PERSONALIZE_MOCK_SEED=N or POST /moto-api/seed?a=N): "
+                        "generated ids repeat from every reset, and N is mixed into training")
     parser.add_argument("--state-dir", metavar="DIR",
                         help="restore the state saved in DIR at start, and save it there as it changes")
     return parser.parse_args(argv)
@@ -46,6 +49,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     os.environ.setdefault("MOTO_PORT", str(args.port))
     app = make_app()
+    if args.seed is not None:
+        from ._registration import apply_seed
+        from .settings import record_seed
+
+        record_seed(args.seed)
+        apply_seed()
     saver = None
     if args.state_dir:
         from .persistence import StateError, StateSaver
