@@ -1,0 +1,180 @@
+"""docs/ stays true to the code: the coverage page is regenerated and compared, and every public
+name of the test-facing modules, every fixture and marker, every server option and every
+environment switch has an example in a code block of docs/."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import inspect as pyinspect
+import re
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from personalize_mock import faults, inspect, persistence, pytest_plugin, server, settings
+from tools import coverage
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.M | re.S)
+
+
+def code_blocks() -> str:
+    """Every fenced code block of every page of docs/, one text."""
+    return "\n".join(block for page in sorted(DOCS.glob("*.md")) for block in FENCE.findall(page.read_text()))
+
+
+def public_names(module: ModuleType) -> list[str]:
+    """``__all__`` when the module declares it; else the functions and classes it defines and its
+    UPPER_CASE constants, none starting with an underscore."""
+    declared = getattr(module, "__all__", None)
+    if declared is not None:
+        return sorted(declared)
+    names = []
+    for name, value in vars(module).items():
+        if name.startswith("_") or pyinspect.ismodule(value):
+            continue
+        defined_here = getattr(value, "__module__", None) == module.__name__
+        if (pyinspect.isfunction(value) or pyinspect.isclass(value)) and defined_here:
+            names.append(name)
+        elif name.isupper() and not pyinspect.isclass(value) and not callable(value):
+            names.append(name)
+    return sorted(names)
+
+
+# ---- the coverage page ---------------------------------------------------------------------
+
+
+def test_coverage_page_is_current() -> None:
+    page = coverage.PAGE.read_text()
+    generated = coverage.render()
+    made_from, installed = coverage.recorded(page), coverage.recorded(generated)
+    assert made_from is not None, "docs/coverage.md names no botocore version: run python -m tools.coverage"
+    assert installed is not None
+    if made_from[1] != installed[1] and installed[0] < made_from[0]:
+        pytest.skip(f"botocore {'.'.join(map(str, installed[0]))} is older than the "
+                    f"{'.'.join(map(str, made_from[0]))} docs/coverage.md was generated from, and its "
+                    "Personalize models differ")
+    assert coverage.normalise(page) == coverage.normalise(generated), (
+        "docs/coverage.md is stale: run python -m tools.coverage")
+
+
+def test_coverage_check_mode_reports_a_stale_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stale = tmp_path / "coverage.md"
+    stale.write_text("# Coverage\n")
+    assert coverage.main(["--check", "-o", str(stale)]) == 1
+    assert "is stale" in capsys.readouterr().err
+    assert coverage.main(["-o", str(stale)]) == 0
+    assert coverage.main(["--check", "-o", str(stale)]) == 0
+
+
+def test_coverage_page_lists_every_operation_of_the_installed_botocore() -> None:
+    generated = coverage.render()
+    for _, operation, _ in coverage.operations():
+        assert f"| `{operation}` |" in generated
+
+
+# ---- public names, fixtures, options, switches --------------------------------------------
+
+
+@pytest.mark.parametrize("module", [faults, inspect, persistence], ids=lambda m: m.__name__)
+def test_every_public_name_has_an_example(module: ModuleType) -> None:
+    short = module.__name__.rsplit(".", 1)[-1]
+    names = public_names(module)
+    assert names, module
+    code = code_blocks()
+    missing = [name for name in names if not re.search(rf"\b{short}\.{name}\b", code)]
+    assert not missing, f"no example in docs/ uses {', '.join(f'{short}.{n}' for n in missing)}"
+
+
+def fixture_names() -> list[str]:
+    """Fixtures the plugin defines (functions decorated with pytest.fixture), public ones only."""
+    tree = ast.parse(Path(pytest_plugin.__file__).read_text())
+    names = []
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+            continue
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if isinstance(target, ast.Attribute) and target.attr == "fixture":
+                names.append(node.name)
+    return names
+
+
+def marker_names() -> list[str]:
+    lines: list[str] = []
+
+    class Config:
+        def addinivalue_line(self, name: str, line: str) -> None:
+            if name == "markers":
+                lines.append(line)
+
+    pytest_plugin.pytest_configure(Config())  # type: ignore[arg-type]
+    return [re.match(r"\w+", line).group(0) for line in lines]  # type: ignore[union-attr]
+
+
+def test_every_fixture_and_marker_has_an_example() -> None:
+    fixtures = fixture_names()
+    assert {"personalize", "personalize_events", "personalize_runtime", "s3", "personalize_server"} <= set(fixtures)
+    code = code_blocks()
+    # A fixture is shown when a test (or fixture) asks for it, or a conftest.py overrides it.
+    missing = [name for name in fixtures
+               if not re.search(rf"def \w+\([^)]*\b{name}\b|def {name}\(", code)]
+    assert not missing, f"no example in docs/ uses the fixtures {', '.join(missing)}"
+    markers = marker_names()
+    assert markers
+    missing = [name for name in markers if f"@pytest.mark.{name}(" not in code]
+    assert not missing, f"no example in docs/ uses the markers {', '.join(missing)}"
+
+
+def server_options() -> list[str]:
+    """The long options of ``personalize-mock-server`` (read from its argparse parser)."""
+    captured: dict[str, Any] = {}
+    original = argparse.ArgumentParser.parse_args
+
+    def grab(self: argparse.ArgumentParser, args: Any = None, namespace: Any = None) -> argparse.Namespace:
+        captured["parser"] = self
+        return argparse.Namespace()
+
+    argparse.ArgumentParser.parse_args = grab  # type: ignore[method-assign]
+    try:
+        server.parse_args([])
+    finally:
+        argparse.ArgumentParser.parse_args = original  # type: ignore[method-assign]
+    parser: argparse.ArgumentParser = captured["parser"]
+    return [max(action.option_strings, key=len) for action in parser._actions
+            if action.option_strings and "--help" not in action.option_strings]
+
+
+def test_every_server_option_has_an_example() -> None:
+    options = server_options()
+    assert {"--host", "--port", "--demo", "--state-dir"} <= set(options)
+    code = code_blocks()
+    missing = [option for option in options
+               if not re.search(rf"personalize-mock-server\b[^\n]*\s{re.escape(option)}\b", code)]
+    assert not missing, f"no personalize-mock-server example in docs/ uses {', '.join(missing)}"
+
+
+def test_every_environment_switch_has_an_example() -> None:
+    switches = [value for name, value in vars(settings).items() if name.endswith("_ENV") and isinstance(value, str)]
+    assert "PERSONALIZE_MOCK_RELAXED_DATA" in switches
+    code = code_blocks()
+    missing = [switch for switch in switches if switch not in code]
+    assert not missing, f"no example in docs/ sets {', '.join(missing)}"
+
+
+# ---- links ---------------------------------------------------------------------------------
+
+
+def test_links_between_pages_resolve() -> None:
+    pages = [DOCS.parent / "README.md", *sorted(DOCS.glob("*.md"))]
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            if not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(DOCS.parent)} -> {target}")
+    assert not broken, "broken links: " + ", ".join(broken)
