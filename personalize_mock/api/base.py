@@ -60,7 +60,8 @@ class OperationResponse(BaseResponse):
         if self.RAW_JSON:
             import orjson
 
-            return orjson.dumps(result).decode()  # type: ignore[return-value]
+            # As the service sends it (rest-json); a bare string would go out as text/html.
+            return 200, {"Content-Type": "application/json"}, orjson.dumps(result).decode()  # type: ignore[return-value]
         return LockedResult(result, self.backend.lock)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -31,14 +31,35 @@ def _cell(column, row: int) -> str:
     return text if len(text) <= 60 else text[:60] + "..."
 
 
+def line_of(data: bytes, row: int) -> int:
+    """The 1-based line of the file on which data row ``row`` (0-based, header excluded)
+    starts: quoted values may span lines, and blank lines are skipped as pyarrow skips them."""
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(data.decode("utf-8", "replace"), newline=""), escapechar="\\")
+    seen, line = -1, 1  # the header row is record -1
+    for record in reader:
+        if not record:
+            line = reader.line_num + 1
+            continue
+        if seen == row:
+            return line
+        seen += 1
+        line = reader.line_num + 1
+    return line
+
+
 class _Column:
     """One CSV column on its way into the table, with what it needs to report a bad row."""
 
-    def __init__(self, source: str, name: str, values) -> None:
-        self.source, self.name, self.values = source, name, values
+    def __init__(self, source: str, name: str, values, data: bytes = b"") -> None:
+        self.source, self.name, self.values, self.data = source, name, values, data
 
     def fail(self, row: int, problem: str) -> DataError:
-        return DataError(f"{self.source}: row {row + 1}, column {self.name}: {problem}")
+        # Both counts: the data row (header excluded) and the file's line (header included).
+        line = line_of(self.data, row) if self.data else row + 2
+        return DataError(f"{self.source}: row {row + 1} (line {line} of the file), column {self.name}: {problem}")
 
     def first(self, mask: np.ndarray) -> int:
         return int(np.argmax(mask))
@@ -92,7 +113,7 @@ def parse_csv(data: bytes, source: str, table: Table) -> tuple[Batch, int]:
     if kinds & {"int", "long"} and (b"0x" in data or b"0X" in data) and HEX.search(data):
         return _text_path(data, header, columns, source, table)  # pyarrow reads 0x10 as 16
     batch = {
-        field: _typed(_Column(source, field, parsed.column(csv_name)), table, field)
+        field: _typed(_Column(source, field, parsed.column(csv_name), data), table, field)
         for csv_name, field in columns.items()
     }
     floats = [f for f in columns.values() if table.by_name[f].type in ("float", "double")]
@@ -113,7 +134,7 @@ def _text_path(data: bytes, header: list[str], columns: dict[str, str], source: 
 
     text = _read(data, {name: pa.string() for name in header}, source)
     batch = {
-        field: _convert(_Column(source, field, text.column(csv_name)), table, field)
+        field: _convert(_Column(source, field, text.column(csv_name), data), table, field)
         for csv_name, field in columns.items()
     }
     return batch, text.num_rows
@@ -199,6 +220,15 @@ def _map_header(header: list[str], source: str, table: Table) -> dict[str, str]:
     missing = [f.name for f in table.fields if not f.nullable and f.name not in mapped.values()]
     if missing:
         raise DataError(f"{source}: Input CSV is missing the following columns: {missing}")
+    # *Dataset schemas*: "The schema fields can appear in any order, but they must match the
+    # order of the corresponding column headers in your CSV file."
+    schema_order = [f.name for f in table.fields if f.name in mapped.values()]
+    if list(mapped.values()) != schema_order:
+        raise DataError(
+            f"{source}: the CSV columns are in the order {list(mapped.values())} but the schema's "
+            f"fields are in the order {schema_order}; the column headers must follow the schema's "
+            "field order."
+        )
     return mapped
 
 

@@ -229,26 +229,29 @@ def _train_actions(family: str, data: TrainingData, seed: int, params: dict[str,
     from .actions import NextBestActionModel
     from .metrics import action_metrics
 
-    if data.action_codes is None or not len(data.action_codes):
-        raise TrainingError("Create failed. The Action_Interactions dataset has no data to train on.")
+    # *Action interactions datasets*: no minimum; until action interactions exist the recipe
+    # still trains and recommends the Actions dataset's actions with propensity 0.0.
     period = _number(params, "action_optimization_period", 14.0)
+    if data.action_codes is None or not len(data.action_codes):
+        users = codes = np.empty(0, np.int32)
+        stamps, kinds = np.empty(0, np.int64), np.empty(0, object)
+    else:
+        users, codes, stamps = data.action_users, data.action_codes, data.action_timestamps
+        kinds = data.action_event_types if data.action_event_types is not None else np.full(len(codes), None)
 
     def fit(mask: np.ndarray) -> Any:
         return NextBestActionModel.fit(
-            data.action_users[mask], data.action_codes[mask], data.action_timestamps[mask],
-            data.action_event_types[mask] if data.action_event_types is not None else np.full(int(mask.sum()), None),
-            seed, data.actions, data.users, data.items, period,
+            users[mask], codes[mask], stamps[mask], kinds[mask], seed, data.actions, data.users, data.items, period,
         )
 
-    everything = np.ones(len(data.action_codes), bool)
-    model = fit(everything)
-    split = holdout_split(data.action_users, data.action_codes, data.action_timestamps, seed)
+    model = fit(np.ones(len(codes), bool))
     metrics: dict[str, float] = {}
-    if len(split.test_users):
+    split = holdout_split(users, codes, stamps, seed) if len(codes) else None
+    if split is not None and len(split.test_users):
         part = fit(split.train)
-        now = float(data.action_timestamps.max())
+        now = float(stamps.max())
         recommended = {int(u): [a for a, _ in part.recommend(int(u), 5, now)] for u in split.test_users}
-        metrics = action_metrics(recommended, split.truth, max(len(data.actions), len(np.unique(data.action_codes))))
+        metrics = action_metrics(recommended, split.truth, max(len(data.actions), len(np.unique(codes))))
     return Trained(family, model, None, metrics)
 
 

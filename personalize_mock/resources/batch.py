@@ -71,7 +71,7 @@ class BatchCommon:
                 f"Solution version {solution_version_arn} is {version.status}; it must be ACTIVE."
             )
         if filter_arn:
-            self.filters.get(filter_arn)  # type: ignore[attr-defined]
+            self.check_filter_recipe(filter_arn, version.solution.recipe)  # type: ignore[attr-defined]
         source, target = job_input["s3DataSource"]["path"], job_output["s3DataDestination"]["path"]
         if target.rstrip("/") == source.rstrip("/") or source.startswith(target.rstrip("/") + "/"):
             raise InvalidInputException("Invalid S3 output path: the output location must differ from the input location.")

@@ -14,7 +14,14 @@ from ..exceptions import (
     ResourceInUseException,
 )
 from .base import Resource, Store, now, paginated
-from .schema_rules import DATASET_TYPES, Field, check_dataset_schema, parse_schema
+from .schema_rules import (
+    DATASET_TYPES,
+    Field,
+    check_dataset_schema,
+    check_record_name,
+    interactions_limit_problem,
+    parse_schema,
+)
 
 MAX_DATASET_GROUPS = 5
 MAX_SCHEMAS = 500
@@ -108,6 +115,24 @@ class Dataset(Resource):
             self._table = Table(self.fields, self.group.catalog, RECORD_KEYS.get(self.dataset_type))
         return self._table
 
+    def import_problem(self, batch: dict[str, Any], replace: bool) -> str | None:
+        """A dataset-wide rule a bulk batch would break once stored (the import job's failure
+        reason), or None. ``replace``: a FULL import, which keeps only the events-API rows."""
+        if self.dataset_type != "INTERACTIONS":
+            return None
+        import numpy as np
+
+        from ..engine.tables import ORIGIN_PUT
+
+        table = self.table
+        codes = [batch.get("EVENT_TYPE", np.empty(0, np.int32))]
+        if "EVENT_TYPE" in table.dtypes and len(table):
+            kept = table.origin == ORIGIN_PUT if replace else slice(None)
+            codes.append(table.column("EVENT_TYPE")[kept])
+        present = np.unique(np.concatenate(codes))
+        names = table.interner("EVENT_TYPE").values if "EVENT_TYPE" in table.dtypes else []
+        return interactions_limit_problem(self.fields, {names[c] for c in present.tolist() if c >= 0})
+
     def change_schema(self, schema: Schema) -> None:
         """UpdateDataset: keep the rows; columns the new schema lacks are dropped, new ones
         are null."""
@@ -178,6 +203,12 @@ class DatasetsMixin:
     ) -> dict[str, Any]:
         if kms_key_arn and not role_arn:
             raise InvalidInputException("A roleArn is required when a kmsKeyArn is given.")
+        if role_arn and not kms_key_arn:
+            # API reference, CreateDatasetGroup.roleArn: "Supplying an IAM role is only valid
+            # when also specifying a KMS key."
+            raise InvalidInputException(
+                "roleArn is only valid together with kmsKeyArn: the role gives access to the KMS key."
+            )
         if sum(1 for g in self.dataset_groups if not g.deleting) >= MAX_DATASET_GROUPS:
             raise LimitExceededException(
                 f"More than {MAX_DATASET_GROUPS} dataset groups in this region: delete one first."
@@ -227,6 +258,7 @@ class DatasetsMixin:
                 f"Schema {schema_arn} has domain {schema.domain or 'none'} but dataset group "
                 f"{group.arn} has domain {group.domain or 'none'}; they must match."
             )
+        check_record_name(schema.schema, dataset_type)
         check_dataset_schema(schema.fields, dataset_type, group.domain)
         return schema
 

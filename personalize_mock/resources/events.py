@@ -21,13 +21,11 @@ from .datasets import Dataset, EventTracker
 
 MAX_EVENT_BYTES = 10 * 1024
 MAX_TEXTUAL = 20_000
-# Keys an event's properties may not use: they are fields of the event itself.
+# Keys an event's properties may not use (Event.properties / ActionInteraction.properties:
+# "can't be included as a keyword for properties (case insensitive)"). Every other column of
+# the schema is reachable by its camelCase name -- ``itemId`` and ``eventValue`` included:
+# older SDKs had no top-level itemId and sent it there. A top-level member wins over it.
 FORBIDDEN_PROPERTIES = {"userid", "sessionid", "eventtype", "timestamp", "recommendationid", "impression"}
-# Columns filled from the request's own members rather than from ``properties``.
-EVENT_COLUMNS = {
-    "USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE", "EVENT_VALUE", "IMPRESSION",
-    "RECOMMENDATION_ID", "EVENT_ATTRIBUTION_SOURCE", "ACTION_ID",
-}
 
 
 def camel(column: str) -> str:
@@ -57,9 +55,10 @@ class EventsMixin:
         return dataset
 
     @staticmethod
-    def _properties(dataset: Dataset, text: str | None, where: str) -> dict[str, Any]:
+    def _properties(dataset: Dataset, text: str | None, where: str, own: str | None = None) -> dict[str, Any]:
         """``properties`` (a JSON string with camelCase keys) -> ``{column: value}``, checked
-        against the schema's types."""
+        against the schema's types. ``own`` is a metadata record's id column, which its own
+        member sets."""
         if text is None:
             return {}
         try:
@@ -68,7 +67,10 @@ class EventsMixin:
             raise InvalidInputException(f"{where}.properties is not valid JSON: {text[:100]}") from None
         if not isinstance(given, dict):
             raise InvalidInputException(f"{where}.properties must be a JSON object.")
-        by_key = {camel(f.name): f for f in dataset.fields if f.name not in EVENT_COLUMNS}
+        by_key = {
+            camel(f.name): f for f in dataset.fields
+            if f.name != own and camel(f.name).lower() not in FORBIDDEN_PROPERTIES
+        }
         record: dict[str, Any] = {}
         for key, value in given.items():
             if key.lower() in FORBIDDEN_PROPERTIES:
@@ -165,7 +167,7 @@ class EventsMixin:
             shown = given.get("IMPRESSION")
             dataset.events_log.append({
                 "userId": given["USER_ID"],
-                "itemId": given.get("ITEM_ID") or given.get("ACTION_ID"),
+                "itemId": record.get("ITEM_ID") or record.get("ACTION_ID"),
                 "eventType": given["EVENT_TYPE"],
                 "sentAt": given["TIMESTAMP"],
                 "recommendationId": given.get("RECOMMENDATION_ID"),
@@ -186,7 +188,7 @@ class EventsMixin:
         records = []
         for index, entry in enumerate(entries, start=1):
             where = f"{plural}.{index}"
-            record = self._properties(dataset, entry.get("properties"), where)
+            record = self._properties(dataset, entry.get("properties"), where, own=id_column)
             record[id_column] = entry[id_member]
             records.append(self._complete(dataset, record, where))
         self._store(dataset, records)

@@ -139,6 +139,13 @@ class FiltersMixin:
                 )
             if getattr(match, "textual", False):
                 raise InvalidInputException(f"Invalid filter expression: textual field {field} cannot be filtered on.")
+            if match.type == "boolean":
+                # *Filter expression guidelines*: "You can't create filter expressions that
+                # filter using values with a boolean type in your schema."
+                raise InvalidInputException(
+                    f"Invalid filter expression: {dataset}.{field} is a boolean field, and filters cannot use "
+                    "boolean values; store it as a string (\"True\"/\"False\") or an int/long (0/1) instead."
+                )
 
     def describe_filter(self, filter_arn: str) -> dict[str, Any]:
         return {"filter": self.filters.describe(filter_arn)}
@@ -154,15 +161,31 @@ class FiltersMixin:
         flt.start_delete()
 
     # ---- runtime -------------------------------------------------------------------------
+    def check_filter_recipe(self, filter_arn: str, recipe: Any) -> None:
+        """*Filter expression guidelines*: "You can apply a filter with the CurrentItem element
+        only if your domain use case or custom recipe generates related items recommendations".
+        CreateFilter cannot know the recipe, so the refusal comes where filter and recipe meet:
+        a runtime request, a promotion, a batch inference job."""
+        flt = self.filters.get(filter_arn)
+        if flt.compiled.uses_current_item and getattr(recipe, "recipe_type", None) != "RELATED_ITEMS":
+            raise InvalidInputException(
+                f"Filter {filter_arn} uses CurrentItem, which only applies to recipes and use cases "
+                f"that recommend related items (RELATED_ITEMS, e.g. aws-similar-items, aws-sims); "
+                f"{recipe.name} is a {recipe.recipe_type} recipe."
+            )
+
     def apply_filter(self, filter_arn: str, filter_values: dict[str, str], dataset_group_arn: str,
                      candidates: np.ndarray, user_code: int | None, item_code: int | None,
-                     target: str) -> np.ndarray:
-        """Mask over ``candidates`` (entity codes) that the filter lets through."""
+                     target: str, recipe: Any = None) -> np.ndarray:
+        """Mask over ``candidates`` (entity codes) that the filter lets through; ``recipe`` (the
+        endpoint's ``RecipeInfo``) is checked with :meth:`check_filter_recipe`."""
         from ..engine.filter_expression import MissingFilterValues, allowed, parse_filter_values
 
         flt = self.filters.get(filter_arn)
         if flt.status != states.ACTIVE:
             raise InvalidInputException(f"Filter {filter_arn} is {flt.status}; it must be ACTIVE.")
+        if recipe is not None:
+            self.check_filter_recipe(filter_arn, recipe)
         if flt.dataset_group_arn != dataset_group_arn:
             raise InvalidInputException(
                 f"Filter {filter_arn} belongs to dataset group {flt.dataset_group_arn}, not {dataset_group_arn}."

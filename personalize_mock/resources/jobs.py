@@ -24,7 +24,8 @@ from .datasets import Dataset, DatasetGroup
 MAX_RUNNING_IMPORTS = 5  # per region
 MAX_PENDING_DELETIONS = 5  # per dataset group
 MIN_INTERACTION_RECORDS = 1000
-INTERACTION_TYPES = ("INTERACTIONS", "ACTION_INTERACTIONS")
+# *Action interactions datasets*: "There is no minimum requirement for action interactions data."
+INTERACTION_TYPES = ("INTERACTIONS",)
 
 
 class Job(Resource):
@@ -154,6 +155,9 @@ class JobsMixin:
                 f"(set {RELAXED_DATA_ENV}=1 to allow less in tests)."
             )
         batch = table.concat([b for b, _ in parsed])
+        problem = dataset.import_problem(batch, replace=mode == "FULL")
+        if problem:
+            return f"Input data at {location}: {problem}"
         if mode == "FULL":
             table.replace(batch, ORIGIN_BULK)
         else:

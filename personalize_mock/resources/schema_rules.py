@@ -20,6 +20,11 @@ NUMERIC = {"int", "long", "float", "double"}
 
 # Dataset types as CreateDataset accepts them (case-insensitive) and as responses show them.
 DATASET_TYPES = ("INTERACTIONS", "ITEMS", "USERS", "ACTIONS", "ACTION_INTERACTIONS")
+# How the guide spells each type in CreateDataset and in its schema examples' record names.
+TYPE_NAMES = {
+    "INTERACTIONS": "Interactions", "ITEMS": "Items", "USERS": "Users", "ACTIONS": "Actions",
+    "ACTION_INTERACTIONS": "Action_Interactions",
+}
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,23 @@ def parse_schema(text: str) -> list[Field]:
     return fields
 
 
+def _squashed(name: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", name).upper()
+
+
+def check_record_name(text: str, dataset_type: str) -> None:
+    """*Dataset schemas*: "A schema has a name key whose value must match the dataset type".
+    Compared ignoring case, a namespace prefix and underscores, so ``ActionInteractions`` (the
+    guide's own example) matches Action_Interactions."""
+    name = str(json.loads(text).get("name", "")).rsplit(".", 1)[-1]
+    if _squashed(name) != _squashed(dataset_type):
+        raise _invalid(
+            f"the schema's record name is {name!r}, but the dataset type is "
+            f"{TYPE_NAMES[dataset_type]}; a schema's name must match the type of the dataset that "
+            f"uses it (\"name\": \"{TYPE_NAMES[dataset_type].replace('_', '')}\")."
+        )
+
+
 def check_dataset_schema(fields: list[Field], dataset_type: str, domain: str | None) -> None:
     """Check a schema's fields against a dataset type (and the group's domain)."""
     rules = BASE_RULES[dataset_type]
@@ -208,3 +230,29 @@ def check_dataset_schema(fields: list[Field], dataset_type: str, domain: str | N
         raise _invalid(
             f"a {dataset_type} schema can have at most {rules.max_metadata} metadata fields, not {len(metadata)}."
         )
+
+
+MAX_INTERACTION_FIELDS_AND_TYPES = 10
+
+
+def interactions_limit_problem(fields: list[Field], event_types: set[str]) -> str | None:
+    """*Interactions dataset requirements*: "The maximum total number of optional metadata
+    fields you can add to an Item interactions dataset, combined with total number of distinct
+    event types in your Item interaction data, is 10. The metadata fields included in this
+    count are EVENT_TYPE, EVENT_VALUE fields along with any custom metadata fields". The count
+    needs the data, so an import job checks it (the reason it fails with, or None)."""
+    rules = BASE_RULES["INTERACTIONS"]
+    counted = [
+        f.name for f in fields
+        if f.name in ("EVENT_TYPE", "EVENT_VALUE") or (f.name not in rules.required and f.name not in rules.reserved)
+    ]
+    total = len(counted) + len(event_types)
+    if total <= MAX_INTERACTION_FIELDS_AND_TYPES:
+        return None
+    shown = ", ".join(sorted(event_types)[:20]) + (", ..." if len(event_types) > 20 else "")
+    return (
+        f"the Interactions dataset would have {len(counted)} optional metadata field(s) "
+        f"({', '.join(counted)}) and {len(event_types)} distinct event type(s) ({shown}): "
+        f"{total} in all, more than the {MAX_INTERACTION_FIELDS_AND_TYPES} allowed (optional "
+        "metadata fields, EVENT_TYPE and EVENT_VALUE included, plus distinct event types)."
+    )

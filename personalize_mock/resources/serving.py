@@ -590,5 +590,6 @@ class ServingMixin:
                 raise InvalidInputException("filterValues were given without a filterArn.")
             return np.ones(len(candidates), bool)
         return self.apply_filter(  # type: ignore[attr-defined]
-            filter_arn, filter_values or {}, endpoint.dataset_group_arn, candidates, user_code, item_code, target
+            filter_arn, filter_values or {}, endpoint.dataset_group_arn, candidates, user_code, item_code, target,
+            endpoint.recipe,
         )

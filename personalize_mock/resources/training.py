@@ -200,11 +200,8 @@ class TrainingMixin:
                 f"Recipe {recipe.arn} is a {recipe.domain} use case: create a recommender for it "
                 "(CreateRecommender), not a solution."
             )
-        if group.domain:
-            raise InvalidInputException(
-                f"Dataset group {group.arn} is a {group.domain} domain dataset group; custom solutions "
-                "need a Custom dataset group."
-            )
+        # A Domain dataset group holds custom resources too (solutions, versions, campaigns):
+        # *Creating a Domain dataset group*; the domain only restricts its recommenders.
         if incremental and recipe.name != "aws-semantic-similarity":
             raise InvalidInputException("performIncrementalUpdate is only supported by aws-semantic-similarity.")
         if hpo and not recipe.hpo:

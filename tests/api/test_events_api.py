@@ -173,11 +173,13 @@ def test_bad_event_properties(world):
     assert put_rows(world, world.interactions) == []
 
 
-def test_event_columns_cannot_be_set_through_properties(world):
-    # EVENT_VALUE is a column filled from the event's own member, not from properties.
-    message = invalid(world.events.put_events, trackingId=world.tracking_id, sessionId="s",
-                      eventList=[event(properties='{"eventValue": 1.0}')])
-    assert "has the key eventValue" in message
+def test_event_value_may_come_through_properties(world):
+    # Event.properties (botocore's documentation) bars only userId, sessionId, eventType,
+    # timestamp, recommendationId and impression: eventValue maps to EVENT_VALUE by camelCase.
+    # (This test asserted the opposite before issue 14, point 2.)
+    world.events.put_events(trackingId=world.tracking_id, sessionId="s", userId="u1",
+                            eventList=[event(properties='{"eventValue": 1.5}')])
+    assert [row[4] for row in put_rows(world, world.interactions)] == ["1.5"]
 
 
 def test_required_columns_must_be_given(world):

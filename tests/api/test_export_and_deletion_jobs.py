@@ -80,8 +80,9 @@ def test_export_round_trip_interactions(world):
 
 
 def test_export_round_trip_quoting_nulls_and_column_order(world):
-    # Columns in another order and case: the export uses the schema's order and names.
-    text = "age,user_id,membership\n" + "".join(f'{r[2]},{r[0]},"{r[1].replace(chr(34), chr(92) + chr(34))}"\n'
+    # Columns in another case: the export uses the schema's names. (The CSV's columns must
+    # follow the schema's field order: *Dataset schemas*.)
+    text = "user_id,membership,age\n" + "".join(f'{r[0]},"{r[1].replace(chr(34), chr(92) + chr(34))}",{r[2]}\n'
                                                 for r in USERS_ROWS)
     job = import_job(world.personalize, "imp", world.users, put(world.s3, "u.csv", text))
     assert job["status"] == "ACTIVE", job.get("failureReason")
@@ -320,7 +321,7 @@ def test_deletion_of_unknown_users_completes_with_zero(world):
     [
         (None, None, f"Invalid Data location: no object found at s3://{BUCKET}/absent.csv."),
         ("d.csv", "ITEM_ID\ni1\n", f"s3://{BUCKET}/d.csv: Input CSV has columns that are not in the dataset's schema: ['ITEM_ID']"),
-        ("d.csv", "USER_ID\nu1\n\"\"\n", f"s3://{BUCKET}/d.csv: row 2, column USER_ID: a value is required (the field is not nullable)."),
+        ("d.csv", "USER_ID\nu1\n\"\"\n", f"s3://{BUCKET}/d.csv: row 2 (line 3 of the file), column USER_ID: a value is required (the field is not nullable)."),
         ("d.csv", "", f"s3://{BUCKET}/d.csv: the file is empty; it must start with a header row."),
     ],
     ids=["missing-object", "no-user-id-column", "empty-user-id", "empty-file"],

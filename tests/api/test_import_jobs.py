@@ -124,9 +124,11 @@ def test_incremental_upserts_users_by_id_and_full_replaces(world):
     assert export(world, world.users, "BULK")[1] == [["u8", "b", "2"], ["u9", "c", "3"]]
 
 
-def test_header_case_and_column_order_do_not_matter_nullable_columns_may_be_absent(world):
+def test_header_case_does_not_matter_nullable_columns_may_be_absent(world):
+    # Column order does matter (*Dataset schemas*; tests/api/test_fidelity_data.py): this test
+    # imported "membership,user_id" before issue 14, point 6.
     p = world.personalize
-    job = import_job(p, "lower", world.users, put(world.s3, "u.csv", "membership,user_id\ngold,u1\n"))
+    job = import_job(p, "lower", world.users, put(world.s3, "u.csv", "user_id,membership\nu1,gold\n"))
     assert job["status"] == "ACTIVE", job.get("failureReason")
     assert export(world, world.users, "BULK")[1] == [["u1", "gold", ""]]
 
@@ -180,13 +182,13 @@ def test_incremental_interactions_also_need_1000_records(world):
 BAD_USERS = [
     ("USER_ID,AGE\nu1,3\n", "Input CSV is missing the following columns: ['MEMBERSHIP']"),
     ("USER_ID,MEMBERSHIP,COLOR\nu1,gold,red\n", "Input CSV has columns that are not in the dataset's schema: ['COLOR']"),
-    ("USER_ID,MEMBERSHIP,AGE\nu1,gold,1\nu2,gold,old\n", "row 2, column AGE: 'old' is not a valid int."),
+    ("USER_ID,MEMBERSHIP,AGE\nu1,gold,1\nu2,gold,old\n", "row 2 (line 3 of the file), column AGE: 'old' is not a valid int."),
     ("USER_ID,MEMBERSHIP,AGE\nu1,gold,1\nu2,gold,2\nu3,gold,3000000000\n",
-     "row 3, column AGE: '3000000000' is out of range for int."),
-    ("USER_ID,MEMBERSHIP\nu1,gold\nu2,\n", "row 2, column MEMBERSHIP: a value is required (the field is not nullable)."),
-    ("USER_ID,MEMBERSHIP\n,gold\n", "row 1, column USER_ID: a value is required (the field is not nullable)."),
-    (f"USER_ID,MEMBERSHIP\nu1,gold\n{'u' * 257},gold\n", "row 2, column USER_ID: the id is longer than 256 characters."),
-    (f"USER_ID,MEMBERSHIP\nu1,{'m' * 1001}\n", "row 1, column MEMBERSHIP: a categorical value is longer than 1000 characters."),
+     "row 3 (line 4 of the file), column AGE: '3000000000' is out of range for int."),
+    ("USER_ID,MEMBERSHIP\nu1,gold\nu2,\n", "row 2 (line 3 of the file), column MEMBERSHIP: a value is required (the field is not nullable)."),
+    ("USER_ID,MEMBERSHIP\n,gold\n", "row 1 (line 2 of the file), column USER_ID: a value is required (the field is not nullable)."),
+    (f"USER_ID,MEMBERSHIP\nu1,gold\n{'u' * 257},gold\n", "row 2 (line 3 of the file), column USER_ID: the id is longer than 256 characters."),
+    (f"USER_ID,MEMBERSHIP\nu1,{'m' * 1001}\n", "row 1 (line 2 of the file), column MEMBERSHIP: a categorical value is longer than 1000 characters."),
     ("", "the file is empty; it must start with a header row."),
 ]
 
@@ -214,7 +216,7 @@ def test_one_bad_file_under_a_prefix_fails_the_whole_job(world):
     bad = put(world.s3, "many/2.csv", users_csv("u2,gold,x"))
     job = import_job(p, "prefix", world.users, f"s3://{BUCKET}/many/", mode="INCREMENTAL")
     assert job["status"] == "CREATE FAILED"
-    assert job["failureReason"] == f"{bad}: row 1, column AGE: 'x' is not a valid int."
+    assert job["failureReason"] == f"{bad}: row 1 (line 2 of the file), column AGE: 'x' is not a valid int."
     assert export(world, world.users, "BULK")[1] == [["u0", "gold", "7"]]
 
 
@@ -224,7 +226,7 @@ def test_bad_interactions_fail_with_file_row_and_column(world):
     location = put(world.s3, "bad-interactions.csv", text)
     job = import_job(p, "bad", world.interactions, location)
     assert job["status"] == "CREATE FAILED"
-    assert job["failureReason"] == f"{location}: row 8, column TIMESTAMP: 'yesterday' is not a valid long."
+    assert job["failureReason"] == f"{location}: row 8 (line 9 of the file), column TIMESTAMP: 'yesterday' is not a valid long."
     assert export(world, world.interactions, "BULK")[1] == []
 
 

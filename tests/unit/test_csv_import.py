@@ -10,12 +10,12 @@ from personalize_mock.resources.schema_rules import Field
 
 SOURCE = "s3://bucket/data/items.csv"
 
-ITEMS = [
+ITEMS = [  # CSV headers must follow this order (*Dataset schemas*)
     Field("ITEM_ID", "string", False),
+    Field("CREATION_TIMESTAMP", "long", False),
     Field("GENRES", "string", True, categorical=True),
     Field("PRICE", "float", True),
     Field("RATING", "double", True),
-    Field("CREATION_TIMESTAMP", "long", False),
     Field("STOCK", "int", True),
     Field("IS_NEW", "boolean", True),
     Field("DESCRIPTION", "string", True, textual=True),
@@ -53,10 +53,10 @@ def failure(text, fields=ITEMS):
 
 def test_every_type_with_values_and_nulls():
     text = (
-        "ITEM_ID,GENRES,PRICE,RATING,CREATION_TIMESTAMP,STOCK,IS_NEW,DESCRIPTION,BRAND\n"
-        "i1,Comedy|Drama,9.5,4.25,1700000000,12,true,A film.,acme\n"
-        "i2,,,,1700000001,,,,\n"
-        "i3,Horror,-0.5,1e3,0,-7,false,,\n"
+        "ITEM_ID,CREATION_TIMESTAMP,GENRES,PRICE,RATING,STOCK,IS_NEW,DESCRIPTION,BRAND\n"
+        "i1,1700000000,Comedy|Drama,9.5,4.25,12,true,A film.,acme\n"
+        "i2,1700000001,,,,,,,\n"
+        "i3,0,Horror,-0.5,1e3,-7,false,,\n"
     )
     count, rows = load(text)
     assert count == 3
@@ -74,11 +74,11 @@ def test_every_type_with_values_and_nulls():
 
 def test_quoting_and_backslash_escapes():
     text = (
-        "ITEM_ID,DESCRIPTION,CREATION_TIMESTAMP\n"
-        '"a,1","He said \\"hi\\", then left",1\n'
-        '"b","back\\\\slash",2\n'
-        '"c","two\nlines",3\n'
-        'd,"",4\n'
+        "ITEM_ID,CREATION_TIMESTAMP,DESCRIPTION\n"
+        '"a,1",1,"He said \\"hi\\", then left"\n'
+        '"b",2,"back\\\\slash"\n'
+        '"c",3,"two\nlines"\n'
+        'd,4,""\n'
     )
     count, rows = load(text)
     assert count == 4
@@ -86,8 +86,8 @@ def test_quoting_and_backslash_escapes():
     assert [r["DESCRIPTION"] for r in rows] == ['He said "hi", then left', "back\\slash", "two\nlines", None]
 
 
-def test_header_matched_ignoring_case_and_spaces_any_order_nullable_columns_optional():
-    count, rows = load("creation_timestamp, Item_Id ,is_new\n5,x,true\n")
+def test_header_matched_ignoring_case_and_spaces_nullable_columns_optional():
+    count, rows = load(" Item_Id ,creation_timestamp,is_new\n x,5,true\n".replace(" x", "x"))
     assert count == 1
     assert rows == [{
         "ITEM_ID": "x", "GENRES": None, "PRICE": None, "RATING": None, "CREATION_TIMESTAMP": 5,
@@ -198,10 +198,10 @@ def test_row_with_too_many_values_is_not_valid_csv():
     ("rows", "reason"),
     [
         # Rows are counted from 1 for the first data row (the header is not counted).
-        ("a,1\n,2\n", "row 2, column ITEM_ID: a value is required (the field is not nullable)."),
-        ("a,1\nb,\n", "row 2, column CREATION_TIMESTAMP: a value is required (the field is not nullable)."),
-        ("a,1\nb,2\nc,soon\n", "row 3, column CREATION_TIMESTAMP: 'soon' is not a valid long."),
-        ("a,1.0\n", "row 1, column CREATION_TIMESTAMP: '1.0' is not a valid long."),
+        ("a,1\n,2\n", "row 2 (line 3 of the file), column ITEM_ID: a value is required (the field is not nullable)."),
+        ("a,1\nb,\n", "row 2 (line 3 of the file), column CREATION_TIMESTAMP: a value is required (the field is not nullable)."),
+        ("a,1\nb,2\nc,soon\n", "row 3 (line 4 of the file), column CREATION_TIMESTAMP: 'soon' is not a valid long."),
+        ("a,1.0\n", "row 1 (line 2 of the file), column CREATION_TIMESTAMP: '1.0' is not a valid long."),
     ],
 )
 def test_required_and_long_failures(rows, reason):
@@ -211,17 +211,17 @@ def test_required_and_long_failures(rows, reason):
 @pytest.mark.parametrize(
     ("column", "values", "reason"),
     [
-        ("STOCK", ["1", "2", "3000000000"], "row 3, column STOCK: '3000000000' is out of range for int."),
-        ("STOCK", ["-2147483649"], "row 1, column STOCK: '-2147483649' is out of range for int."),
-        ("STOCK", ["1", "two"], "row 2, column STOCK: 'two' is not a valid int."),
-        ("PRICE", ["1", "2", "abc"], "row 3, column PRICE: 'abc' is not a valid float."),
-        ("RATING", ["1", "0x10"], "row 2, column RATING: '0x10' is not a valid double."),
-        ("STOCK", ["1e3"], "row 1, column STOCK: '1e3' is not a valid int."),
+        ("STOCK", ["1", "2", "3000000000"], "row 3 (line 4 of the file), column STOCK: '3000000000' is out of range for int."),
+        ("STOCK", ["-2147483649"], "row 1 (line 2 of the file), column STOCK: '-2147483649' is out of range for int."),
+        ("STOCK", ["1", "two"], "row 2 (line 3 of the file), column STOCK: 'two' is not a valid int."),
+        ("PRICE", ["1", "2", "abc"], "row 3 (line 4 of the file), column PRICE: 'abc' is not a valid float."),
+        ("RATING", ["1", "0x10"], "row 2 (line 3 of the file), column RATING: '0x10' is not a valid double."),
+        ("STOCK", ["1e3"], "row 1 (line 2 of the file), column STOCK: '1e3' is not a valid int."),
         ("RATING", ["1,5"], None),  # an extra column: not valid CSV
-        ("IS_NEW", ["true", "True"], "row 2, column IS_NEW: 'True' is not a boolean (use true or false)."),
-        ("IS_NEW", ["1"], "row 1, column IS_NEW: '1' is not a boolean (use true or false)."),
-        ("GENRES", ["ok", "x" * 1001], "row 2, column GENRES: a categorical value is longer than 1000 characters."),
-        ("GENRES", ["a|" + "x" * 1001], "row 1, column GENRES: a categorical value is longer than 1000 characters."),
+        ("IS_NEW", ["true", "True"], "row 2 (line 3 of the file), column IS_NEW: 'True' is not a boolean (use true or false)."),
+        ("IS_NEW", ["1"], "row 1 (line 2 of the file), column IS_NEW: '1' is not a boolean (use true or false)."),
+        ("GENRES", ["ok", "x" * 1001], "row 2 (line 3 of the file), column GENRES: a categorical value is longer than 1000 characters."),
+        ("GENRES", ["a|" + "x" * 1001], "row 1 (line 2 of the file), column GENRES: a categorical value is longer than 1000 characters."),
     ],
 )
 def test_value_failures(column, values, reason):
@@ -235,15 +235,15 @@ def test_value_failures(column, values, reason):
 
 def test_long_cell_is_shortened_in_the_reason():
     reason = failure("ITEM_ID,CREATION_TIMESTAMP\na," + "9" * 30 + "x" * 50 + "\n")
-    assert reason == f"{SOURCE}: row 1, column CREATION_TIMESTAMP: '{'9' * 30 + 'x' * 30}...' is not a valid long."
+    assert reason == f"{SOURCE}: row 1 (line 2 of the file), column CREATION_TIMESTAMP: '{'9' * 30 + 'x' * 30}...' is not a valid long."
 
 
 def test_id_longer_than_256_characters_fails():
     assert failure(f"ITEM_ID,CREATION_TIMESTAMP\nok,1\n{'i' * 257},2\n") == (
-        f"{SOURCE}: row 2, column ITEM_ID: the id is longer than 256 characters."
+        f"{SOURCE}: row 2 (line 3 of the file), column ITEM_ID: the id is longer than 256 characters."
     )
     assert failure(f"USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n{'u' * 300},i,1,click\n", INTERACTIONS) == (
-        f"{SOURCE}: row 1, column USER_ID: the id is longer than 256 characters."
+        f"{SOURCE}: row 1 (line 2 of the file), column USER_ID: the id is longer than 256 characters."
     )
 
 
@@ -257,7 +257,7 @@ def test_non_id_strings_may_be_longer_than_256():
 
 def test_long_overflow_names_its_row():
     assert failure("ITEM_ID,CREATION_TIMESTAMP\na,1\nb,2\nc,99999999999999999999\n") == (
-        f"{SOURCE}: row 3, column CREATION_TIMESTAMP: '99999999999999999999' is out of range for long."
+        f"{SOURCE}: row 3 (line 4 of the file), column CREATION_TIMESTAMP: '99999999999999999999' is out of range for long."
     )
 
 
@@ -273,7 +273,7 @@ def test_long_minimum_is_never_silently_null():
     try:
         _, rows = load(text)
     except DataError as error:
-        assert str(error).startswith(f"{SOURCE}: row 2, column CREATION_TIMESTAMP: '{-(2**63)}' is out of range")
+        assert str(error).startswith(f"{SOURCE}: row 2 (line 3 of the file), column CREATION_TIMESTAMP: '{-(2**63)}' is out of range")
     else:
         assert rows[1]["CREATION_TIMESTAMP"] == -(2**63)
 
@@ -283,4 +283,22 @@ def test_fast_path_applies_the_same_number_rules(column, value):
     # pyarrow's typed parsing accepts these; the parser's own rules (DECIMAL / INTEGER) do not.
     reason = failure(f"ITEM_ID,CREATION_TIMESTAMP,{column}\ni0,1,{value}\n")
     kind = "double" if column == "RATING" else "int"
-    assert reason == f"{SOURCE}: row 1, column {column}: '{value}' is not a valid {kind}."
+    assert reason == f"{SOURCE}: row 1 (line 2 of the file), column {column}: '{value}' is not a valid {kind}."
+
+
+def test_columns_out_of_schema_order_fail_showing_both_orders():
+    # *Dataset schemas*: the schema fields "must match the order of the corresponding column
+    # headers in your CSV file". Omitted nullable columns do not count.
+    assert failure("CREATION_TIMESTAMP,ITEM_ID,BRAND\n1,a,x\n") == (
+        f"{SOURCE}: the CSV columns are in the order ['CREATION_TIMESTAMP', 'ITEM_ID', 'BRAND'] but the "
+        "schema's fields are in the order ['ITEM_ID', 'CREATION_TIMESTAMP', 'BRAND']; the column headers "
+        "must follow the schema's field order."
+    )
+    assert load("ITEM_ID,CREATION_TIMESTAMP,BRAND\na,1,x\n")[0] == 1
+
+
+def test_failure_names_the_data_row_and_the_file_line():
+    # The header is line 1; a quoted value may span lines and blank lines are skipped, so the
+    # line is counted, not derived from the row.
+    text = 'ITEM_ID,CREATION_TIMESTAMP,DESCRIPTION\na,1,"two\nlines"\n\nb,x,\n'
+    assert failure(text) == f"{SOURCE}: row 2 (line 5 of the file), column CREATION_TIMESTAMP: 'x' is not a valid long."
