@@ -7,7 +7,10 @@ from __future__ import annotations
 import argparse
 import ast
 import inspect as pyinspect
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -19,6 +22,9 @@ from tools import coverage
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.M | re.S)
+RUNNABLE = re.compile(r"^<!-- runnable[^\n]*-->\n```python\n(.*?)^```", re.M | re.S)
+# What every runnable block may take for granted (the pages import the rest themselves).
+PRELUDE = "import time\n\nimport boto3\nimport pytest\n\nfrom personalize_mock import mock_personalize\n\n"
 
 
 def code_blocks() -> str:
@@ -178,3 +184,22 @@ def test_links_between_pages_resolve() -> None:
             if not (page.parent / target).exists():
                 broken.append(f"{page.relative_to(DOCS.parent)} -> {target}")
     assert not broken, "broken links: " + ", ".join(broken)
+
+
+# ---- examples that run -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in DOCS.glob("*.md") if RUNNABLE.search(p.read_text())))
+def test_runnable_examples_pass(page: str, tmp_path: Path) -> None:
+    """Blocks marked ``<!-- runnable -->`` are run as one pytest file per page, in a fresh
+    process (the plugin's fixtures come from its entry point, as for a user)."""
+    blocks = RUNNABLE.findall((DOCS / page).read_text())
+    module = tmp_path / f"test_{page.removesuffix('.md').replace('-', '_')}_examples.py"
+    # Module-level examples run on import; the last test says the import succeeded.
+    module.write_text(PRELUDE + "\n\n".join(blocks) + "\n\ndef test_the_page_imports():\n    pass\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PERSONALIZE_MOCK_"))}
+    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(module)], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600,
+                          check=False)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert re.search(r"\d+ passed", done.stdout), done.stdout
