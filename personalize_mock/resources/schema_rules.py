@@ -240,7 +240,8 @@ def interactions_limit_problem(fields: list[Field], event_types: set[str]) -> st
     fields you can add to an Item interactions dataset, combined with total number of distinct
     event types in your Item interaction data, is 10. The metadata fields included in this
     count are EVENT_TYPE, EVENT_VALUE fields along with any custom metadata fields". The count
-    needs the data, so an import job checks it (the reason it fails with, or None)."""
+    needs the data: import jobs check it, and training checks it again for streamed events.
+    Returns the problem (a sentence) or None."""
     rules = BASE_RULES["INTERACTIONS"]
     counted = [
         f.name for f in fields
@@ -251,8 +252,8 @@ def interactions_limit_problem(fields: list[Field], event_types: set[str]) -> st
         return None
     shown = ", ".join(sorted(event_types)[:20]) + (", ..." if len(event_types) > 20 else "")
     return (
-        f"the Interactions dataset would have {len(counted)} optional metadata field(s) "
-        f"({', '.join(counted)}) and {len(event_types)} distinct event type(s) ({shown}): "
-        f"{total} in all, more than the {MAX_INTERACTION_FIELDS_AND_TYPES} allowed (optional "
-        "metadata fields, EVENT_TYPE and EVENT_VALUE included, plus distinct event types)."
+        f"The Interactions dataset's {len(counted)} optional metadata field(s) "
+        f"({', '.join(counted)}) and {len(event_types)} distinct event type(s) ({shown}) make "
+        f"{total}, more than the {MAX_INTERACTION_FIELDS_AND_TYPES} allowed (optional metadata "
+        "fields, EVENT_TYPE and EVENT_VALUE included, plus distinct event types)."
     )

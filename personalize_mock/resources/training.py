@@ -24,7 +24,7 @@ from ..faults import take_create_failure
 from ..settings import RELAXED_DATA_ENV, relaxed_data, user_seed
 from .base import Resource, Store, UpdateRecord, paginated
 from .catalogue import RECIPES, RecipeInfo
-from .datasets import Dataset, DatasetGroup
+from .datasets import Dataset, DatasetGroup, data_limit_problem
 
 MAX_SOLUTIONS_PER_GROUP = 10
 MAX_RUNNING_VERSIONS = 20
@@ -368,7 +368,11 @@ class TrainingMixin:
         assert recipe is not None
         config = solution.solution_config or {}
         try:
-            data = training_data(self._datasets_of(solution.dataset_group_arn))
+            datasets = self._datasets_of(solution.dataset_group_arn)
+            limit = data_limit_problem(datasets)
+            if limit:
+                raise TrainingError(f"Create failed. {limit}")
+            data = training_data(datasets)
             threshold = config.get("eventValueThreshold")
             per_type = {
                 p["eventType"]: p.get("eventValueThreshold")

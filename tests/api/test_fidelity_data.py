@@ -194,7 +194,7 @@ def test_interaction_fields_plus_event_types_at_most_ten(api):
     job = import_job(p, "nine", interactions, put(s3, "nine.csv", interactions_with_types(9)))
     assert job["status"] == "CREATE FAILED"
     assert "3 optional metadata field(s) (EVENT_TYPE, EVENT_VALUE, DEVICE) and 9 distinct event type(s)" in job["failureReason"]
-    assert "12 in all, more than the 10 allowed" in job["failureReason"]
+    assert "make 12, more than the 10 allowed" in job["failureReason"]
     job = import_job(p, "seven", interactions, put(s3, "seven.csv", interactions_with_types(7)))
     assert job["status"] == "ACTIVE", job.get("failureReason")
     # An incremental import that brings the total over 10 fails too, and keeps what was there.
@@ -203,6 +203,26 @@ def test_interaction_fields_plus_event_types_at_most_ten(api):
     job = import_job(p, "more", interactions, put(s3, "more.csv", extra), mode="INCREMENTAL")
     assert job["status"] == "CREATE FAILED" and "more than the 10 allowed" in job["failureReason"]
     assert len(export(api, interactions, "BULK")[1]) == 1000
+
+
+def test_events_streamed_past_the_limit_fail_training(api, monkeypatch):
+    # Same page. PutEvents records what it is sent; a solution version trained on more than 10
+    # optional fields + distinct event types fails with the reason.
+    monkeypatch.setenv("PERSONALIZE_MOCK_RELAXED_DATA", "1")
+    p, s3 = api.personalize, api.s3
+    make_bucket(s3)
+    group = make_group(p)
+    interactions = make_dataset(p, group, "INTERACTIONS")  # one optional field: EVENT_TYPE
+    assert import_job(p, "i", interactions, put(s3, "i.csv", interactions_csv(200)))["status"] == "ACTIVE"
+    tracking = p.create_event_tracker(name="t", datasetGroupArn=group)["trackingId"]
+    api.events.put_events(trackingId=tracking, userId="u1", sessionId="s", eventList=[
+        {"eventType": f"kind{n}", "sentAt": 1_800_000_000 + n, "itemId": "i1"} for n in range(9)])
+    solution = p.create_solution(name="s", datasetGroupArn=group, recipeArn=RECIPE + "aws-user-personalization")
+    arn = p.create_solution_version(solutionArn=solution["solutionArn"])["solutionVersionArn"]
+    version = wait_status(lambda: p.describe_solution_version(solutionVersionArn=arn)["solutionVersion"],
+                          ("ACTIVE", "CREATE FAILED"))
+    assert version["status"] == "CREATE FAILED"
+    assert "1 optional metadata field(s) (EVENT_TYPE) and 10 distinct event type(s)" in version["failureReason"]
 
 
 # ---- point 10: roleArn only with kmsKeyArn --------------------------------------------------
