@@ -7,14 +7,23 @@ Splits (fact sheet §8):
 
 - :func:`holdout_split` — every recipe type except USER_SEGMENTATION: 10 % of users are held
   out; the oldest 90 % of a held-out user's interactions are training data *and* the history
-  fed to the model at evaluation time, the newest 10 % are the ground truth.
+  fed to the model at evaluation time, the newest 10 % are held out.
 - :func:`segmentation_split` — USER_SEGMENTATION: every user keeps 80 % of their interactions
   for training and 20 % for testing.
+
+Evaluation protocol of the ranking recipes (:func:`evaluate`, reasoning in docs/metrics.md):
+each held-out interaction with an item new to the user is one request for recommendations,
+answered from the user's history *before that interaction* and judged against that one item
+(:func:`next_item_requests`); a user's requests are averaged, then the users. One relevant
+item per request is what gives the service's published metrics their shape (MRR@25 close to
+NDCG@10, NDCG@10 about five times precision@10).
 
 Metrics:
 
 - :func:`ranking_metrics` — the eight keys of USER_PERSONALIZATION, POPULAR_ITEMS,
-  PERSONALIZED_RANKING, RELATED_ITEMS and domain recommenders (:data:`RANKING_KEYS`).
+  PERSONALIZED_RANKING, RELATED_ITEMS and domain recommenders (:data:`RANKING_KEYS`), for
+  lists judged against truth sets of any size; :func:`request_metrics` the same over
+  :class:`Requests`, averaged per user first.
 - :func:`segmentation_metrics` — ``coverage``, ``hits_at_1_percent``, ``recall_at_1_percent``.
 - :func:`action_metrics` — Next-Best-Action; its key names are **not documented** anywhere
   (see :data:`ACTION_KEYS`).
@@ -34,13 +43,17 @@ import numpy as np
 __all__ = [
     "ACTION_KEYS",
     "RANKING_KEYS",
+    "REQUEST_BUDGET",
     "SEGMENTATION_KEYS",
+    "Requests",
     "Split",
     "action_metrics",
     "evaluate",
     "evaluate_segments",
     "holdout_split",
+    "next_item_requests",
     "ranking_metrics",
+    "request_metrics",
     "segment_size",
     "segmentation_metrics",
     "segmentation_split",
@@ -61,6 +74,10 @@ RANKING_KEYS = (
 SEGMENTATION_KEYS = ("coverage", "hits_at_1_percent", "recall_at_1_percent")
 # (?) The real key names for Next-Best-Action are not shown in any source (fact sheet §14).
 ACTION_KEYS = ("coverage", "precision", "recall", "auc")
+# Requests evaluated per solution version: every held-out user gets at least one, and up to
+# this many in total (each user the same number, their first new items after the cut). Bounds
+# the evaluation's cost at max(test users, REQUEST_BUDGET) model calls.
+REQUEST_BUDGET = 400
 
 # DCG weight of 1-based position p: 1/log(1+p). Any log base cancels in NDCG; log2 is used.
 _DCG_WEIGHTS = 1.0 / np.log2(np.arange(2, MAX_K + 2, dtype=np.float64))
@@ -82,6 +99,8 @@ class Split:
     ``history``    test user -> item codes of their training interactions, oldest first
                    (what the model is given as the user's history at evaluation time).
     ``n_items``    distinct item codes in the interactions (fallback catalogue size).
+    ``held_out``   test user -> item codes of every held-out interaction, oldest first
+                   (repeats kept): the sequence :func:`next_item_requests` walks.
     """
 
     train: np.ndarray
@@ -89,6 +108,24 @@ class Split:
     truth: dict[int, np.ndarray]
     history: dict[int, np.ndarray] = field(default_factory=dict)
     n_items: int = 0
+    held_out: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class Requests:
+    """Requests for recommendations an offline evaluation makes, one relevant item each.
+
+    ``users``      int64 user code per request (several requests may share a user);
+    ``histories``  the item codes the model is given per request, oldest first;
+    ``relevant``   int64 item code per request: the interaction that followed that history.
+    """
+
+    users: np.ndarray
+    histories: list[np.ndarray]
+    relevant: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.relevant)
 
 
 def holdout_split(
@@ -206,13 +243,56 @@ class _Groups:
 
         truth: dict[int, np.ndarray] = {}
         history: dict[int, np.ndarray] = {}
+        held_out: dict[int, np.ndarray] = {}
         for g in np.flatnonzero(held):
             user, start = int(self.codes[g]), int(self.start[g])
-            history[user] = sorted_items[start : start + int(counts[g] - n_truth[g])]
+            cut = start + int(counts[g] - n_truth[g])
+            history[user] = sorted_items[start:cut]
+            held_out[user] = sorted_items[cut : start + int(counts[g])]
             truth[user] = kept_items[kept_start[g] : kept_start[g] + kept_counts[g]]
         known = items[items >= 0]
         n_items = int(np.count_nonzero(np.bincount(known))) if known.size else 0
-        return Split(train, np.asarray(chosen), truth, history, n_items)
+        return Split(train, np.asarray(chosen), truth, history, n_items, held_out)
+
+
+def next_item_requests(split: Split, budget: int = REQUEST_BUDGET) -> Requests:
+    """The requests of the next-item protocol (docs/metrics.md) over a :func:`holdout_split`.
+
+    Walking a test user's held-out interactions oldest first, every interaction whose item is
+    not yet in the user's history (the training part plus the held-out interactions before it)
+    is a request: the model gets that history and the interaction's item is the one relevant
+    item. Repeats are skipped, since a model never recommends what the user already has. Each
+    user contributes their first ``q = max(1, ceil(budget / users with a request))`` such
+    requests, so the evaluation makes at most ``max(test users, budget)`` calls; users whose
+    held-out items are all repeats make none.
+    """
+    empty = np.empty(0, np.int64)
+    found: list[tuple[int, np.ndarray, list[tuple[int, int]]]] = []
+    for user in split.test_users.tolist():
+        history = split.history.get(user, empty)
+        sequence = split.held_out.get(user)
+        if sequence is None:  # a split built without the held-out sequence: truth order
+            sequence = split.truth.get(user, empty)
+        seen = set(history.tolist())
+        fresh = []
+        for position, item in enumerate(sequence.tolist()):
+            if item >= 0 and item not in seen:
+                fresh.append((position, item))
+            seen.add(item)
+        if fresh:
+            found.append((user, sequence, fresh))
+    users: list[int] = []
+    histories: list[np.ndarray] = []
+    relevant: list[int] = []
+    if found:
+        per_user = max(1, -(-budget // len(found)))
+        for user, sequence, fresh in found:
+            history = split.history.get(user, empty)
+            for position, item in fresh[:per_user]:
+                users.append(user)
+                histories.append(np.concatenate((history, sequence[:position])) if position else history)
+                relevant.append(item)
+    return Requests(np.asarray(users, np.int64), histories, np.asarray(relevant, np.int64))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,8 +321,33 @@ def ranking_metrics(
     users = [u for u, t in truth.items() if len(t)]
     if not users:
         return dict.fromkeys(RANKING_KEYS, 0.0)
-    recs = _pad([recommended.get(u, _EMPTY) for u in users], MAX_K)
-    relevant, n_truth = _relevance(recs, [truth[u] for u in users])
+    lists = [recommended.get(u, _EMPTY) for u in users]
+    return _averaged(lists, [truth[u] for u in users], np.ones(len(users)), catalogue_size)
+
+
+def request_metrics(
+    recommended: Sequence[Sequence[int]],
+    requests: Requests,
+    catalogue_size: int,
+) -> dict[str, float]:
+    """:func:`ranking_metrics` of one list per request, each judged against its one relevant
+    item, averaged over each user's requests and then over the users (so a user with many
+    requests weighs as much as one with few). ``coverage`` counts the items of every list."""
+    if not len(requests):
+        return dict.fromkeys(RANKING_KEYS, 0.0)
+    _, inverse, counts = np.unique(requests.users, return_inverse=True, return_counts=True)
+    weights = 1.0 / counts[inverse]
+    truths = list(requests.relevant.reshape(-1, 1))
+    return _averaged(list(recommended), truths, weights, catalogue_size)
+
+
+def _averaged(lists: Sequence[Sequence[int]], truths: Sequence[np.ndarray], weights: np.ndarray,
+              catalogue_size: int) -> dict[str, float]:
+    """The eight metrics of each row (list vs truth set), as a weighted mean of the rows."""
+    recs = _pad(lists, MAX_K)
+    relevant, n_truth = _relevance(recs, truths)
+    weights = np.asarray(weights, np.float64) / float(np.sum(weights))
+    mean = lambda values: float(np.dot(weights, values))  # noqa: E731
 
     out: dict[str, float] = {}
     valid = recs[recs >= 0]
@@ -251,15 +356,15 @@ def ranking_metrics(
 
     any_hit = relevant.any(axis=1)
     first = np.argmax(relevant, axis=1)
-    out["mean_reciprocal_rank_at_25"] = float(np.mean(np.where(any_hit, 1.0 / (first + 1), 0.0)))
+    out["mean_reciprocal_rank_at_25"] = mean(np.where(any_hit, 1.0 / (first + 1), 0.0))
 
     gains = relevant * _DCG_WEIGHTS
     for k in (5, 10, 25):
         dcg = gains[:, :k].sum(axis=1)
         ideal = _IDEAL_DCG[np.clip(n_truth, 1, k) - 1]  # dcg is 0 when n_truth is 0
-        out[f"normalized_discounted_cumulative_gain_at_{k}"] = float(np.mean(dcg / ideal))
+        out[f"normalized_discounted_cumulative_gain_at_{k}"] = mean(dcg / ideal)
     for k in (5, 10, 25):
-        out[f"precision_at_{k}"] = float(np.mean(relevant[:, :k].sum(axis=1) / k))
+        out[f"precision_at_{k}"] = mean(relevant[:, :k].sum(axis=1) / k)
     return {key: out[key] for key in RANKING_KEYS}
 
 
@@ -453,20 +558,23 @@ def evaluate(
     split: Split,
     k: int = MAX_K,
     catalogue_size: int | None = None,
+    budget: int = REQUEST_BUDGET,
 ) -> dict[str, float]:
-    """:func:`ranking_metrics` of ``recommend(user_code, history_item_codes, k)`` over a split.
+    """:func:`request_metrics` of ``recommend(user_code, history_item_codes, k)`` over the
+    :func:`next_item_requests` of a split (the service's published shape: docs/metrics.md).
 
-    ``history_item_codes`` is the user's training interactions, oldest first. The recipe-type
-    specifics (ranking an input list, related items of the last history item, popular items)
-    belong in ``recommend``. ``catalogue_size`` defaults to the distinct items of the split's
-    interactions; the service uses distinct items in Interactions + Items.
+    ``history_item_codes`` is what the user did before the request, oldest first. The
+    recipe-type specifics (ranking an input list, related items of the last history item,
+    popular items) belong in ``recommend``. ``catalogue_size`` defaults to the distinct items
+    of the split's interactions; the service uses distinct items in Interactions + Items.
     """
-    empty = np.empty(0, np.int32)
-    recommended = {
-        int(u): recommend(int(u), split.history.get(int(u), empty), k) for u in split.test_users
-    }
+    requests = next_item_requests(split, budget)
+    recommended = [
+        recommend(user, history, k)
+        for user, history in zip(requests.users.tolist(), requests.histories)
+    ]
     size = split.n_items if catalogue_size is None else catalogue_size
-    return ranking_metrics(recommended, split.truth, size)
+    return request_metrics(recommended, requests, size)
 
 
 def evaluate_segments(
