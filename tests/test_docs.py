@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import doctest
 import inspect as pyinspect
 import os
 import re
@@ -203,3 +204,23 @@ def test_runnable_examples_pass(page: str, tmp_path: Path) -> None:
                           check=False)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert re.search(r"\d+ passed", done.stdout), done.stdout
+
+
+@pytest.mark.parametrize("page", sorted(p.name for p in DOCS.glob("*.md") if "\n>>> " in p.read_text()))
+def test_interpreter_examples_print_what_the_page_says(page: str) -> None:
+    """Every ``>>>`` block is a doctest (whitespace normalised, exception details ignored);
+    faults are cleared around each block."""
+    parser = doctest.DocTestParser()
+    flags = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS | doctest.IGNORE_EXCEPTION_DETAIL
+    runner = doctest.DocTestRunner(optionflags=flags)
+    blocks = [b for b in FENCE.findall((DOCS / page).read_text()) if b.lstrip().startswith(">>>")]
+    assert blocks
+    for number, block in enumerate(blocks, start=1):
+        faults.clear()
+        try:
+            test = parser.get_doctest(block, {"faults": faults, "inspect": inspect, "persistence": persistence},
+                                      f"{page} block {number}", page, 0)
+            runner.run(test)
+        finally:
+            faults.clear()
+    assert runner.summarize(verbose=False).failed == 0, f"{page}: an interpreter example prints something else"
