@@ -32,8 +32,8 @@ APPROXIMATE = {
     "`tunedHPOParams` and `autoMLResult` are reported from the emulator's own choice. `trainingHours` is "
     "derived from the data size.",
     "GetSolutionMetrics": "The service's metric names, computed on a holdout split of the data by the "
-    "emulator's model: the values follow the data (better data, better metrics) but do not equal the "
-    "service's.",
+    "emulator's model ([protocol](metrics.md)): the values follow the data (better data, better metrics) "
+    "but do not equal the service's.",
     "CreateRecommender": "Trains on create with the custom model closest to the use case (see the recipe "
     "table); `modelMetrics` as in GetSolutionMetrics.",
     "UpdateRecommender": "Configuration changes apply to serving; the model is not retrained.",
