@@ -34,9 +34,11 @@ def register() -> None:
         import moto.personalize.models
 
         from .service_models import SERVICES
-        from .backend import personalize_backends
+        from . import urls
+        from .backend import PersonalizeBackend, personalize_backends
         from .states import register_defaults
 
+        PersonalizeBackend.url_module = urls
         moto.personalize.personalize_backends = personalize_backends  # type: ignore[assignment]
         moto.personalize.models.personalize_backends = personalize_backends  # type: ignore[assignment]
         known = {pattern.pattern for _, pattern in backend_index.backend_url_patterns}

@@ -95,12 +95,13 @@ class PersonalizeBackend(
             "batch-segment-job": self.batch_segment_jobs,
         }
 
+    # BaseBackend derives "<module>.rstrip('models') + 'urls'", which breaks for backend.py;
+    # registration hands the routes (``urls``, which sits above this module) down instead.
+    url_module: Any = None
+
     @property
     def _url_module(self) -> Any:
-        # BaseBackend derives "<module>.rstrip('models') + 'urls'", which breaks for backend.py.
-        from . import urls
-
-        return urls
+        return type(self).url_module
 
     def arn(self, tail: str) -> str:
         return f"arn:{self.partition}:personalize:{self.region_name}:{self.account_id}:{tail}"
