@@ -133,6 +133,9 @@ def test_console_reads_do_not_advance_lifecycles(personalize_server):
     arn = client.create_dataset_group(name="slow")["datasetGroupArn"]
     for _ in range(3):
         assert the_group(get(personalize_server, "/api/overview"), "slow")["status"] == "CREATE PENDING"
+        assert get(personalize_server, "/api/events")["events"] == []
+        with urllib.request.urlopen(personalize_server + "/personalize/") as page:  # the page itself reads nothing
+            assert page.status == 200
     # One client read moves it one step: the console's reads were not counted.
     assert client.describe_dataset_group(datasetGroupArn=arn)["datasetGroup"]["status"] == "CREATE IN_PROGRESS"
     assert the_group(get(personalize_server, "/api/overview"), "slow")["status"] == "CREATE IN_PROGRESS"
