@@ -347,12 +347,13 @@ def _averaged(lists: Sequence[Sequence[int]], truths: Sequence[np.ndarray], weig
     recs = _pad(lists, MAX_K)
     relevant, n_truth = _relevance(recs, truths)
     weights = np.asarray(weights, np.float64) / float(np.sum(weights))
-    mean = lambda values: float(np.dot(weights, values))  # noqa: E731
+    # A weighted mean of values in [0, 1]; the clip only removes rounding (1.0000000000000002).
+    mean = lambda values: float(np.clip(np.dot(weights, values), 0.0, 1.0))  # noqa: E731
 
     out: dict[str, float] = {}
     valid = recs[recs >= 0]
     distinct = np.count_nonzero(np.bincount(valid)) if valid.size else 0
-    out["coverage"] = distinct / catalogue_size if catalogue_size > 0 else 0.0
+    out["coverage"] = float(distinct / catalogue_size) if catalogue_size > 0 else 0.0
 
     any_hit = relevant.any(axis=1)
     first = np.argmax(relevant, axis=1)

@@ -101,10 +101,12 @@ class SolutionVersion(Resource):
     def tuned_hpo_params(self) -> dict[str, Any] | None:
         if not self.perform_hpo or self.status != states.ACTIVE:
             return None
-        recipe = self.solution.recipe
-        tuned = dict(recipe.default_hyperparameters) if recipe else {}
-        tuned.update((self.solution_config or {}).get("algorithmHyperParameters", {}))
-        return {"algorithmHyperParameters": tuned}
+        tuned = getattr(self, "tuned_parameters", None)  # the HPO search's winner
+        if tuned is None:
+            recipe = self.solution.recipe
+            tuned = dict(recipe.default_hyperparameters) if recipe else {}
+            tuned.update((self.solution_config or {}).get("algorithmHyperParameters", {}))
+        return {"algorithmHyperParameters": dict(tuned)}
 
     def stop(self) -> None:
         table = states.STOP_PENDING if self.status == states.CREATE_PENDING else states.STOP_RUNNING
@@ -121,6 +123,65 @@ class SolutionVersion(Resource):
             "lastUpdatedDateTime": self.last_updated_date_time,
             "failureReason": self.failure_reason,
         }
+
+
+def _check_hpo_ranges(recipe: RecipeInfo, ranges: dict[str, Any], bad: Any) -> None:
+    """``hpoConfig.algorithmHyperParameterRanges``: tunable hyperparameters of the recipe,
+    each in its own kind's list, inside the recipe's range (``DescribeAlgorithm``)."""
+    for kind in ("integer", "continuous", "categorical"):
+        for entry in ranges.get(f"{kind}HyperParameterRanges") or []:
+            name = entry.get("name")
+            param = recipe.hyperparameters.get(name or "")
+            if param is None or not param.tunable:
+                tunable = ", ".join(sorted(p.name for p in recipe.hyperparameters.values() if p.tunable))
+                raise bad(f"hpoConfig.algorithmHyperParameterRanges names {name}, which is not a tunable "
+                          f"hyperparameter of {recipe.name} (tunable: {tunable or 'none'}).")
+            if param.kind != kind:
+                raise bad(f"{name} is a {param.kind} hyperparameter: give its range in "
+                          f"{param.kind}HyperParameterRanges, not {kind}HyperParameterRanges.")
+            if kind == "categorical":
+                values = [str(v) for v in entry.get("values") or []]
+                if not values or not all(param.accepts(v) for v in values):
+                    raise bad(f"categoricalHyperParameterRanges.{name} values {values} must be among {list(param.values)}.")
+                continue
+            low, high = entry.get("minValue"), entry.get("maxValue")
+            if low is None or high is None or low > high or not (param.accepts(str(low)) and param.accepts(str(high))):
+                raise bad(f"{kind}HyperParameterRanges.{name} [{low}, {high}] must have minValue <= maxValue, "
+                          f"both within [{param.min}, {param.max}].")
+
+
+def _hpo_search(recipe: RecipeInfo, data: Any, seed: int, params: dict[str, str],
+                config: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+    """performHPO: a few candidates inside the requested ranges (or, without ranges, the
+    recipe's tunable defaults not fixed in algorithmHyperParameters), drawn from the training
+    seed, each trained and scored on the holdout split; the winner serves and is reported in
+    tunedHPOParams (engine/hpo.py)."""
+    from ..engine.hpo import DEFAULT_CANDIDATES, DEFAULT_OBJECTIVE, candidates, ranges_of, search
+    from ..engine.training import train
+
+    hpo = config.get("hpoConfig") or {}
+    ranges = ranges_of(hpo.get("algorithmHyperParameterRanges"))
+    if not ranges:
+        fixed = config.get("algorithmHyperParameters") or {}
+        defaults = recipe.algorithm.default_ranges()
+        ranges = [r for r in ranges_of({kind: [e for e in entries if e.get("isTunable")]
+                                        for kind, entries in defaults.items()}) if r.name not in fixed]
+    jobs = str((hpo.get("hpoResourceConfig") or {}).get("maxNumberOfTrainingJobs", DEFAULT_CANDIDATES))
+    settings = candidates(ranges, min(DEFAULT_CANDIDATES, int(jobs) if jobs.isdigit() else DEFAULT_CANDIDATES), seed)
+    if not settings:
+        return train(recipe.family, data, seed, params), dict(params)
+    objective = hpo.get("hpoObjective") or {}
+    # The service does not let users configure hpoObjective; a known metric name is honoured.
+    metric = objective.get("metricName") or DEFAULT_OBJECTIVE
+    sign = -1.0 if objective.get("metricName") and str(objective.get("type", "")).lower() == "minimize" else 1.0
+
+    def score(trained: Any) -> float | None:
+        metrics = trained.metrics
+        value = metrics.get(metric, metrics.get(DEFAULT_OBJECTIVE))
+        return None if value is None else sign * value
+
+    trained, setting = search(lambda s: train(recipe.family, data, seed, {**params, **s}), settings, score)
+    return trained, {**params, **setting}
 
 
 def _training_hours(trained: Any) -> float:
@@ -236,6 +297,7 @@ class TrainingMixin:
                     raise bad(f"{where} has an unknown key {key} for {recipe.name} (accepted: {allowed}).")
                 if not param.accepts(str(value)):
                     raise bad(f"{where}.{key} = '{value}' is outside its allowed range for {recipe.name}.")
+        _check_hpo_ranges(recipe, (config.get("hpoConfig") or {}).get("algorithmHyperParameterRanges") or {}, bad)
         resources = (config.get("hpoConfig") or {}).get("hpoResourceConfig") or {}
         for key, limit in (("maxNumberOfTrainingJobs", 40), ("maxParallelTrainingJobs", 10)):
             if key in resources:
@@ -353,13 +415,14 @@ class TrainingMixin:
         version_id = mock_random.get_random_hex(8)
         arn = f"{solution.arn}/{version_id}"
         injected = take_create_failure("solution-version")
-        trained, failure = (None, injected) if injected else self._train(solution, arn, base)
+        trained, failure, tuned = (None, injected, None) if injected else self._train(solution, arn, base)
         version = SolutionVersion(arn, name or f"{solution.name}/{version_id}", solution, mode, trained, failure)
+        version.tuned_parameters = tuned
         self.create_tagged(self.solution_versions, version, tags)  # type: ignore[attr-defined]
         solution.versions.append(version)
         return {"solutionVersionArn": version.arn}
 
-    def _train(self, solution: Solution, arn: str, base: Any) -> tuple[Any, str | None]:
+    def _train(self, solution: Solution, arn: str, base: Any) -> tuple[Any, str | None, dict[str, str] | None]:
         from ..engine.seeding import data_fingerprint, training_seed
         from ..engine.training import TrainingError, check_minimums, train
         from .training_data import training_data
@@ -386,12 +449,15 @@ class TrainingMixin:
             params.update(config.get("algorithmHyperParameters") or {})
             configuration = {"solution": config, "hyperparameters": params, "mode": base is not None}
             seed = training_seed(recipe.arn, configuration, data_fingerprint(data), user_seed())
-            return train(recipe.family, data, seed, params, base), None
+            if solution.perform_hpo and base is None and recipe.hpo:
+                trained, tuned = _hpo_search(recipe, data, seed, params, config)
+                return trained, None, tuned
+            return train(recipe.family, data, seed, params, base), None, None
         except TrainingError as error:
             reason = str(error)
             if "fewer than" in reason:
                 reason += f" (set {RELAXED_DATA_ENV}=1 to train on less in tests)"
-            return None, reason
+            return None, reason, None
 
     def describe_solution_version(self, solution_version_arn: str) -> dict[str, Any]:
         return {"solutionVersion": self.solution_versions.describe(solution_version_arn)}

@@ -303,6 +303,16 @@ def test_request_metrics_known_answer():
     assert tuple(result) == RANKING_KEYS
 
 
+def test_request_metrics_never_exceed_one():
+    # Perfect answers with uneven requests per user: weighted means stay within [0, 1] exactly.
+    users = np.array([0, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2])
+    relevant = np.arange(users.size, dtype=np.int64)
+    result = request_metrics([[int(r)] for r in relevant], Requests(users, [np.empty(0)] * users.size, relevant), 11)
+    assert all(0.0 <= value <= 1.0 for value in result.values())
+    assert result["mean_reciprocal_rank_at_25"] == 1.0 and result["coverage"] == 1.0
+    assert all(type(value) is float for value in result.values())
+
+
 def test_one_relevant_item_per_request_gives_the_published_shape():
     # 50 requests whose relevant item is ranked 1, 2, ..., 50: one relevant item per request
     # puts MRR@25 close to NDCG@10 and NDCG@10 several times precision@10, as in every
