@@ -439,3 +439,41 @@ def test_recommendations_mark_exploration_and_name_their_operation(api, shop):
     status, error = post(url, "/api/recommendations", {"operation": "GetPersonalizedRanking", "campaignArn": arn,
                                                        "userId": "u1", "inputList": ["i1"], "numResults": 5})
     assert (status, error["code"]) == (400, "ParamValidationError") and "numResults" in error["message"]
+
+
+def test_action_recommendations_through_the_form_endpoint(api):
+    """A next-best-action campaign: the form asks GetActionRecommendations and gets actionIds."""
+    from tests.api.data_helpers import (
+        ACTION_INTERACTIONS_SCHEMA,
+        ACTIONS_SCHEMA,
+        import_job,
+        interactions_csv,
+        make_bucket,
+        make_dataset,
+        make_group,
+        put,
+    )
+
+    p, s3 = api.personalize, api.s3
+    url = p.meta.endpoint_url
+    make_bucket(s3)
+    group = make_group(p)
+    interactions = make_dataset(p, group, "INTERACTIONS")
+    actions = make_dataset(p, group, "ACTIONS", ACTIONS_SCHEMA)
+    make_dataset(p, group, "ACTION_INTERACTIONS", ACTION_INTERACTIONS_SCHEMA)
+    assert import_job(p, "i", interactions, put(s3, "i.csv", interactions_csv(1000)))["status"] == "ACTIVE"
+    text = "ACTION_ID,VALUE,CATEGORY\n" + "".join(f"a{n},{n},c{n % 2}\n" for n in range(4))
+    assert import_job(p, "a", actions, put(s3, "a.csv", text))["status"] == "ACTIVE"
+    solution = p.create_solution(name="nba", datasetGroupArn=group, recipeArn=RECIPE + "aws-next-best-action")["solutionArn"]
+    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    assert p.describe_solution_version(solutionVersionArn=version)["solutionVersion"]["status"] == "ACTIVE"
+    arn = p.create_campaign(name="nba", solutionVersionArn=version)["campaignArn"]
+    [shown] = [c for b in get(url, "/api/overview")["backends"] for g in b["datasetGroups"] for c in g["campaigns"]]
+    assert shown["form"] == {"operation": "GetActionRecommendations", "fields": ["userId", "numResults", "filter"],
+                             "required": ["userId"], "maxResults": 100, "scores": True, "exploration": True}
+    expected = api.runtime.get_action_recommendations(campaignArn=arn, userId="u1", numResults=3)["actionList"]
+    for body in ({"campaignArn": arn, "userId": "u1", "numResults": 3},  # inferred from the recipe
+                 {"operation": "GetActionRecommendations", "campaignArn": arn, "userId": "u1", "numResults": 3}):
+        status, answer = post(url, "/api/recommendations", body)
+        assert status == 200 and answer["operation"] == "GetActionRecommendations"
+        assert answer["items"] == expected
