@@ -37,6 +37,22 @@ class FactorModel:
     # Derived per-model serving caches (engine/ranking.py, resources/serving.py): never saved,
     # never copied to a new model version.
     cache: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
+    # User personalization (engine/personalization.py) sets these; the defaults are the plain
+    # factor model (segments and actions use it as an embedding). Class-level defaults, so a
+    # model saved before they existed restores as the plain model.
+    query_factors: np.ndarray | None = None  # rows folded into a user's vector (None: item_factors)
+    half_life: float = 0.0  # recency: an interaction n events before the newest weighs 0.5**(n/half_life)
+    item_item: bool = False  # item_factors is a square item x item weight matrix (row: history item)
+    logit_scale: float = 0.0  # > 0: the softmax's logit is log1p(raw / scale) (raw / scale below 0)
+
+    def logits(self, raw: np.ndarray) -> np.ndarray:
+        """What the softmax exponentiates: the raw score, or with ``logit_scale`` its log
+        (a linear model's score is probability-like; its log is the logit). Monotone, so the
+        ranking is the raw ranking."""
+        if self.logit_scale <= 0:
+            return raw
+        x = raw / self.logit_scale
+        return np.where(x > 0, np.log1p(np.maximum(x, 0.0)), x)
 
     # ---- training --------------------------------------------------------------------------
     @classmethod
@@ -74,34 +90,56 @@ class FactorModel:
     def with_items(self, items: Index, popularity: np.ndarray) -> FactorModel:
         """``trainingMode=UPDATE``: keep learned factors; new items get a zero vector (they are
         reached through exploration) and popularity from the new data."""
-        vectors = np.zeros((len(items), self.item_factors.shape[1]), np.float32)
         old = self.items.positions(items.codes)
         known = old >= 0
-        vectors[known] = self.item_factors[old[known]]
-        return FactorModel(items, vectors, popularity.astype(np.float64), self.seed, self.temperature, dict(self.extra))
+
+        def grown(matrix: np.ndarray | None, square: bool) -> np.ndarray | None:
+            if matrix is None:
+                return None
+            width = len(items) if square else matrix.shape[1]
+            result = np.zeros((len(items), width), matrix.dtype)
+            if square:
+                result[np.ix_(known, known)] = matrix[np.ix_(old[known], old[known])]
+            else:
+                result[known] = matrix[old[known]]
+            return result
+
+        vectors = grown(self.item_factors, self.item_item)
+        return FactorModel(items, vectors, popularity.astype(np.float64), self.seed, self.temperature,
+                           dict(self.extra), query_factors=grown(self.query_factors, False),
+                           half_life=self.half_life, item_item=self.item_item, logit_scale=self.logit_scale)
 
     # ---- scoring ---------------------------------------------------------------------------
     def user_vector(self, history: np.ndarray) -> np.ndarray:
-        """Fold a user in from the model rows of the items in their history."""
-        history = history[history >= 0]
-        if not len(history):
-            return np.zeros(self.item_factors.shape[1], np.float32)
-        return self.item_factors[history].sum(axis=0)
+        """Fold a user in from the model rows of the items in their history (oldest first)."""
+        history = np.asarray(history, np.int64)
+        return self.user_block([history[history >= 0]])[0]
 
     # ---- exact block scoring (engine/ranking.rank_block) ------------------------------------
     def user_block(self, histories: list[np.ndarray]) -> np.ndarray:
         """Users' vectors folded in from their histories (model rows, oldest first), one row
-        per user, in exact arithmetic: factors are fixed-point (``_quantized``), so every sum
-        is exact in float64 and a user's row never depends on which block computed it."""
-        query, _ = _quantized(self, "query", self.item_factors)
-        return _fold(query, histories, None)
+        per user, in exact arithmetic: factors and recency weights are fixed-point
+        (``_quantized``), so every sum is exact in float64 and a user's row never depends on
+        which block computed it. For an item-item model the vector is the user's raw scores."""
+        query, _ = _quantized(self, "query", self._query())
+        weights = None
+        if self.half_life > 0:  # only the newest events whose weight does not round to 0
+            window = min(RECENCY_WINDOW, int(self.half_life * (WEIGHT_BITS + 1)) + 1)
+            histories = [h[-window:] for h in histories]
+            weights = [recency_weights(len(h), self.half_life) for h in histories]
+        return _fold(query, histories, weights)
 
     def raw_block(self, users: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Raw scores (users x model items, or the ``rows``) of ``user_block``'s vectors."""
-        target, shift = _quantized(self, "target", self.item_factors)
-        query_shift = _quantized(self, "query", self.item_factors)[1]
+        shift = _quantized(self, "query", self._query())[1] + (WEIGHT_BITS if self.half_life > 0 else 0)
+        if self.item_item:
+            return (users if rows is None else users[:, rows]) * 2.0 ** -shift
+        target, target_shift = _quantized(self, "target", self.item_factors)
         target = target if rows is None else target[rows]
-        return (users @ target.T) * 2.0 ** -(shift + query_shift)
+        return (users @ target.T) * 2.0 ** -(shift + target_shift)
+
+    def _query(self) -> np.ndarray:
+        return self.item_factors if self.query_factors is None else self.query_factors
 
     def raw_scores(self, history: np.ndarray, candidates: np.ndarray | None = None) -> np.ndarray:
         """user . item for every item (or the ``candidates`` model rows); ``history`` is the
@@ -118,7 +156,7 @@ class FactorModel:
 
     def recommend(self, history: np.ndarray, k: int, exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` model item rows and their scores (softmax over the whole catalogue)."""
-        raw = self.raw_scores(history)
+        raw = self.logits(self.raw_scores(history))
         scores = self.softmax(raw)
         if not len(scores):
             return np.empty(0, np.int64), np.empty(0)
@@ -135,13 +173,22 @@ class FactorModel:
 
     def rank(self, history: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Order known ``candidates`` (model rows) by score; softmax over the candidates only."""
-        raw = self.raw_scores(history, candidates)
+        raw = self.logits(self.raw_scores(history, candidates))
         scores = self.softmax(raw)
-        order = np.argsort(-scores, kind="stable")
+        order = np.argsort(-raw, kind="stable")  # by logit: the softmax may underflow to ties
         return candidates[order], scores[order]
 
 
 FIXED_POINT_BITS = 20  # magnitude bits of a quantized factor or user vector entry
+WEIGHT_BITS = 16  # recency weights are integers up to 2**16
+RECENCY_WINDOW = 1 << 16  # newest interactions folded in when weighting by recency (keeps sums exact)
+
+
+def recency_weights(n: int, half_life: float) -> np.ndarray:
+    """Integer weights of ``n`` interactions, oldest first: the newest weighs 2**WEIGHT_BITS,
+    one ``half_life`` (in events) older half of that; weights that round to 0 drop out."""
+    age = np.arange(n - 1, -1, -1, dtype=np.float64)
+    return np.round(2.0 ** WEIGHT_BITS * np.exp2(-age / half_life))
 
 
 def _quantized(model: FactorModel, role: str, matrix: np.ndarray) -> tuple[np.ndarray, int]:
@@ -166,7 +213,10 @@ def _fold(query: np.ndarray, histories: list[np.ndarray], weights: list[np.ndarr
     if not n:
         return users
     lengths = np.fromiter((len(h) for h in histories), np.int64, n)
-    if lengths.sum():
+    if n == 1 and lengths[0]:  # one user (a request): a weighted sum of rows, exact all the same
+        rows = np.asarray(histories[0], np.int64)
+        users = (weights[0] if weights is not None else np.ones(len(rows)))[None, :] @ query[rows]
+    elif lengths.sum():
         import scipy.sparse as sp
 
         rows = np.concatenate(histories).astype(np.int64)

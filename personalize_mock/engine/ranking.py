@@ -7,6 +7,7 @@ catalogue-sized is computed once per model and kept in ``model.cache``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -25,17 +26,20 @@ def tie_breaks(model: Any, codes: np.ndarray) -> np.ndarray:
     return bonus
 
 
-def score_lookup(model: Any, user_code: int | None, history: np.ndarray, peak: float, total: float) -> Any:
-    """code -> score for one user, from their history (model rows, oldest first) and the
-    softmax normaliser of their ranking: exploration scores items outside a truncated ranking
-    without keeping anything catalogue-sized per user."""
+def score_lookup(model: Any, user_code: int | None, history: np.ndarray, peak: float, total: float,
+                 penalty: float = 0.0) -> Any:
+    """code -> score for one user, from their history (model rows, oldest first), the
+    softmax normaliser of their ranking and their impression penalty (``rank_block``'s
+    ``details``): exploration scores items outside a truncated ranking without keeping
+    anything catalogue-sized per user."""
     def score_of(wanted: list[int]) -> dict[int, float]:
         codes = np.asarray(wanted, np.int64)
         rows = model.items.positions(codes)
         raw = np.zeros(len(codes))
         if len(codes) and (rows >= 0).any():
-            raw[rows >= 0] = model.raw_block(model.user_block([history]), rows[rows >= 0])[0]
-        raw = raw + impression_penalty(model, user_code, codes)
+            raw[rows >= 0] = model.logits(model.raw_block(model.user_block([history]), rows[rows >= 0])[0])
+        if penalty:
+            raw = raw - penalty * impression_mask(model, user_code, codes)
         return {int(c): float(v) for c, v in zip(codes, np.exp((raw - peak) / model.temperature) / total)}
 
     return score_of
@@ -67,6 +71,29 @@ def best_first_block(keys: np.ndarray, limit: int | None) -> np.ndarray:
     return head
 
 
+def block_logits(model: Any, codes: np.ndarray, user_codes: Sequence[int | None],
+                 histories: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """What ``rank_block``'s softmax exponentiates, (users, len(codes)) float64: the model's
+    logits of its raw scores (catalogue items the model never saw: 0), items shown to the
+    user but never chosen lowered by the user's penalty (returned per user, 0 for none).
+    Batch jobs that find the top of each row their own way start from this."""
+    n, known = len(histories), len(model.items)
+    if n and known and known == len(codes):
+        raw = np.ascontiguousarray(model.logits(model.raw_block(model.user_block(list(histories)))), np.float64)
+    else:
+        raw = np.zeros((n, len(codes)))
+        if n and known:
+            raw[:, :known] = model.logits(model.raw_block(model.user_block(list(histories))))
+    penalties = np.zeros(n)
+    if len(codes) and model.extra.get("impressed_unclicked"):
+        for i, code in enumerate(user_codes):
+            mask = impression_mask(model, code, codes)
+            if mask.any():
+                penalties[i] = impression_penalty(raw[i])
+                raw[i, mask] -= penalties[i]
+    return raw, penalties
+
+
 def rank_block(model: Any, codes: np.ndarray, user_codes: list[int | None], histories: list[np.ndarray],
                width: int | None, *, details: dict[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Rank the serving catalogue ``codes`` for a block of users at once.
@@ -80,25 +107,21 @@ def rank_block(model: Any, codes: np.ndarray, user_codes: list[int | None], hist
     exact arithmetic (see ``FactorModel.user_block``), so GetRecommendations, its head cache
     and batch jobs agree to the last bit.
 
-    ``details`` (optional) receives ``peaks`` and ``totals`` (the softmax normaliser per user).
+    ``details`` (optional) receives ``peaks``, ``totals`` (the softmax normaliser per user) and
+    ``penalties`` (what was taken off the logits of items shown to the user but never chosen).
     """
-    n, known = len(histories), len(model.items)
-    raw = np.zeros((n, len(codes)))
-    if n and known:
-        raw[:, :known] = model.raw_block(model.user_block(histories))
-    if model.extra.get("impressed_unclicked"):
-        for i, code in enumerate(user_codes):
-            raw[i] += impression_penalty(model, code, codes)
+    n = len(histories)
     if not len(codes):
         empty = np.empty((n, 0))
         return empty.astype(np.int64), empty
+    raw, penalties = block_logits(model, codes, user_codes, histories)
     peaks = raw.max(axis=1, keepdims=True)
     scores = np.exp((raw - peaks) / model.temperature)
     totals = scores.sum(axis=1, keepdims=True)
     scores /= totals
     top = best_first_block(raw + tie_breaks(model, codes), width)
     if details is not None:
-        details["peaks"], details["totals"] = peaks[:, 0], totals[:, 0]
+        details["peaks"], details["totals"], details["penalties"] = peaks[:, 0], totals[:, 0], penalties
     return top, np.take_along_axis(scores, top, axis=1)
 
 
@@ -113,13 +136,18 @@ def serving_catalogue(model: Any) -> np.ndarray:
     return cached
 
 
-def impression_penalty(model: Any, user_code: int | None, codes: np.ndarray) -> np.ndarray:
-    """Items shown to the user at training time but never chosen rank lower."""
+def impression_mask(model: Any, user_code: int | None, codes: np.ndarray) -> np.ndarray:
+    """Which of ``codes`` were shown to the user at training time but never chosen."""
     shown = model.extra.get("impressed_unclicked", {}).get(user_code) if user_code is not None else None
     if not shown:
-        return np.zeros(len(codes))
-    spread = float(model.temperature) * 4.0
-    return np.where(np.isin(codes, list(shown)), -spread, 0.0)
+        return np.zeros(len(codes), bool)
+    return np.isin(codes, list(shown))
+
+
+def impression_penalty(logits: np.ndarray) -> float:
+    """What an item shown but never chosen loses: the user's whole range of logits and one
+    more, so it ranks after every item not penalised."""
+    return float(logits.max() - logits.min()) + 1.0
 
 
 def cold_items(model: Any, cutoff_days: float) -> np.ndarray:

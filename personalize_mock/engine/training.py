@@ -100,10 +100,11 @@ class Trained:
 
 
 def _factor_fit(data: TrainingData, seed: int, factors: int | None) -> tuple[Any, Matrix]:
-    from .factorization import DEFAULT_FACTORS, FactorModel
+    """The user-personalization model on all of ``data`` (no metrics, temperature 1)."""
+    from .personalization import fit
 
     matrix = Matrix.build(data.users, data.items)
-    return FactorModel.fit(matrix, seed, factors or DEFAULT_FACTORS), matrix
+    return fit(matrix, seed, factors), matrix
 
 
 def _ranking_metrics(data: TrainingData, seed: int, fit_recommend: Any) -> dict[str, float]:
@@ -295,7 +296,6 @@ def _serving_facts(data: TrainingData) -> dict[str, Any]:
 
 def _train_factors(family: str, data: TrainingData, seed: int, params: dict[str, str],
                    base: Trained | None) -> Trained:
-    from .factorization import FactorModel
     from .interactions import Index
 
     factors = int(params["hidden_dimension"]) if params.get("hidden_dimension", "").isdigit() else None
@@ -307,18 +307,12 @@ def _train_factors(family: str, data: TrainingData, seed: int, params: dict[str,
         model = base.model.with_items(items, matrix.item_counts)
         model.extra.update(_serving_facts(data))
         return Trained(family, model, matrix, dict(base.metrics))
-    model, matrix = _factor_fit(data, seed, factors)
+    # One fit on the holdout split's training part gives the metrics, the softmax temperature
+    # and the serving model (engine/personalization.py).
+    from .personalization import train as train_personalization
+
+    catalogue = len(np.union1d(np.unique(data.items), data.catalogue_items))
+    model, matrix, metrics, _ = train_personalization(data.users, data.items, data.timestamps, seed, factors,
+                                                      catalogue)
     model.extra.update(_serving_facts(data))
-
-    def fit_recommend(train_mask: np.ndarray) -> Any:
-        part = Matrix.build(data.users[train_mask], data.items[train_mask])
-        fitted = FactorModel.fit(part, seed, factors or 32)
-
-        def recommend(user: int, history: np.ndarray, k: int) -> np.ndarray:
-            rows = part.items.positions(history)
-            top, _ = fitted.recommend(rows[rows >= 0], k, exclude=rows[rows >= 0])
-            return part.items.codes[top]
-
-        return recommend
-
-    return Trained(family, model, matrix, _ranking_metrics(data, seed, fit_recommend))
+    return Trained(family, model, matrix, metrics)

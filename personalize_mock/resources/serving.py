@@ -299,7 +299,8 @@ class ServingMixin:
         width = None if limit is None else max(limit, HEAD)
         top, scores = scoring.rank_block(model, codes, [user_code], [history], width, details=details)
         endpoint.score_of = score_of = scoring.score_lookup(
-            model, user_code, history, float(details["peaks"][0]), float(details["totals"][0]))
+            model, user_code, history, float(details["peaks"][0]), float(details["totals"][0]),
+            float(details["penalties"][0]))
         if limit is None:
             return codes[top[0]], scores[0]
         if len(cache) >= MAX_CACHED_HEADS:
@@ -345,7 +346,7 @@ class ServingMixin:
             count = int(bounds[start + i + 1] - bounds[start + i])
             last = int(items[order[bounds[start + i + 1] - 1]])  # the newest row's item
             lookup = scoring.score_lookup(model, code, histories[i], float(details["peaks"][i]),
-                                          float(details["totals"][i]))
+                                          float(details["totals"][i]), float(details["penalties"][i]))
             cache[(code, count, last, None)] = (codes[heads[i]], scores[i], lookup)
 
     @staticmethod

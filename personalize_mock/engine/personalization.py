@@ -1,0 +1,330 @@
+"""The user-personalization (and personalized-ranking) model: fit, offline metrics and score
+calibration in one pass.
+
+Which model, by catalogue size (docs/model.md):
+
+- up to ``ITEM_ITEM_MAX_ITEMS`` items: EASE (Steck, 2019), the closed-form item-item linear
+  model ``B = I - P / diag(P)`` with ``P = (X'X + lambda I)^-1``. One dense inversion, cubic in
+  the number of items, so only for small catalogues (1,682 items: a few tenths of a second).
+- larger catalogues: a truncated SVD of the binary user x item matrix (PureSVD), whose cost is
+  linear in the interactions (randomized SVD: a few sparse products with a thin matrix) and
+  whose memory is the data plus (users + items) x factors.
+
+Both are linear in the user's history, so a user is folded in at request time from their
+interactions as they are then: events recorded by PutEvents count at once, without
+retraining, and unknown users (anonymous sessions) work the same way. The history is weighted
+by recency: an interaction ``n`` events before the newest weighs ``0.5 ** (n / HALF_LIFE)``
+(the service's model is a sequence model that weighs what the user just did).
+
+One fit serves both purposes: the model is fitted on the training part of the service's
+holdout split (10 % of users keep their newest 10 % of interactions out), the held-out
+interactions give the offline metrics and the softmax temperature, and the same model
+serves. What it never saw is 1 % of the interactions; serving folds every user in from their
+whole history anyway.
+
+Scores are a softmax over the whole catalogue with a temperature set from data: on the
+held-out next interactions, the mean summed top-K score is matched to the rate at which that
+interaction lands in the top K (K = 1, 10, 25), so scores read as probabilities of the next
+interaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .factorization import FactorModel
+from .interactions import Index, Matrix
+
+ITEM_ITEM_MAX_ITEMS = 2500  # EASE up to this many items (dense items x items inverse)
+EASE_REGULARIZATION = 4.0  # lambda = this x the mean interactions per item
+SMOOTHING = 1e-3  # weight of item co-occurrence (cosine) added to EASE's weights, x their largest
+HALF_LIFE = 5.0  # events: recency weighting of a user's history
+SVD_FACTORS = 64
+SVD_ITERATIONS = 4
+CALIBRATION_KS = (1, 10, 25)
+CALIBRATION_USERS = 1000
+CALIBRATION_MIN = 30  # fewer held-out requests: the default temperature (std of logits / 4)
+EXCLUDE_HISTORY = False  # held-out requests used to fit the temperature
+TAIL_SAMPLE = 256
+LOGIT_SCALE_GRID = (0.001, 0.01, 0.1, 1.0)  # x the median top raw score  # catalogue entries sampled for the softmax normaliser beyond the top
+
+
+@dataclass
+class Calibration:
+    """Per K: mean summed top-K score and the observed hit rate of the next interaction."""
+
+    temperature: float
+    mass: dict[int, float]
+    hits: dict[int, float]
+    requests: int
+
+
+def fit(matrix: Matrix, seed: int, factors: int | None = None, half_life: float = HALF_LIFE,
+        item_item: bool | None = None) -> FactorModel:
+    """The model for ``matrix`` (temperature 1 until :func:`calibrate` sets it)."""
+    n_users, n_items = matrix.csr.shape  # type: ignore[attr-defined]
+    popularity = matrix.item_counts.astype(np.float64)
+    if item_item is None:
+        item_item = n_items <= ITEM_ITEM_MAX_ITEMS
+    if item_item:
+        weights = _ease(matrix, n_items)
+        return FactorModel(matrix.items, weights, popularity, seed, half_life=half_life, item_item=True)
+    k = max(1, min(factors or SVD_FACTORS, n_users - 1, n_items - 1))
+    if n_users < 2 or n_items < 2:
+        vectors = np.zeros((n_items, 1), np.float32)
+    else:
+        from sklearn.utils.extmath import randomized_svd  # scikit-learn loads only to train
+
+        _, _, vt = randomized_svd(matrix.csr.astype(np.float32), k, n_iter=SVD_ITERATIONS,  # type: ignore[attr-defined]
+                                  random_state=np.random.RandomState(seed % 2**32))
+        vectors = np.ascontiguousarray(vt.T, dtype=np.float32)
+    return FactorModel(matrix.items, vectors, popularity, seed, half_life=half_life)
+
+
+def _ease(matrix: Matrix, n_items: int) -> np.ndarray:
+    import scipy.linalg
+
+    csr = matrix.csr.astype(np.float32)  # type: ignore[attr-defined]
+    gram = np.asarray(csr.T.tocsr() @ csr.toarray(), np.float32)  # sparse x dense: no sparse product
+    diagonal = np.arange(n_items)
+    counts = np.sqrt(np.maximum(gram[diagonal, diagonal], 1.0))
+    cosine = gram / counts[:, None] / counts[None, :]  # co-occurrence, for the smoothing term below
+    cosine[diagonal, diagonal] = 0.0
+    lam = EASE_REGULARIZATION * max(float(csr.nnz) / max(n_items, 1), 1.0)
+    gram[diagonal, diagonal] += lam
+    # Inverse of a symmetric positive definite matrix by Cholesky (half the flops of LU).
+    factor, info = scipy.linalg.lapack.spotrf(gram, lower=1, overwrite_a=1)
+    if info == 0:
+        inverse, info = scipy.linalg.lapack.spotri(factor, lower=1, overwrite_c=1)
+    if info != 0:  # numerically singular (cannot happen with lam > 0, but never fail training)
+        inverse = np.linalg.pinv(gram).astype(np.float32)
+    else:  # spotri fills the lower triangle: mirror it, a block of columns at a time
+        for start in range(0, n_items, 512):
+            stop = min(start + 512, n_items)
+            square = inverse[start:stop, start:stop]
+            square[:] = np.tril(square) + np.tril(square, -1).T
+            inverse[:start, start:stop] = inverse[start:stop, :start].T
+    weights = inverse / -np.diag(inverse)[None, :]
+    weights[diagonal, diagonal] = 0.0
+    # Negative weights (items that rarely follow each other) are dropped: as accurate on
+    # MovieLens-100k, and a user's score for an item is never below an unrelated item's.
+    np.maximum(weights, 0.0, out=weights)
+    # Clipping leaves items that co-occur only with a user's older items at 0, level with
+    # items never seen with any of theirs: a small co-occurrence term keeps them ahead.
+    weights += (SMOOTHING * float(weights.max(initial=0.0))) * cosine
+    return np.ascontiguousarray(weights, dtype=np.float32)
+
+
+# ---- calibration -----------------------------------------------------------------------------
+def calibrate(model: FactorModel, histories: list[np.ndarray], nexts: np.ndarray, catalogue: int,
+              seed: int, exclude_history: bool = EXCLUDE_HISTORY) -> Calibration | None:
+    """Fit ``model.temperature`` and ``model.logit_scale`` on held-out next interactions.
+
+    ``histories`` are model rows (oldest first), ``nexts`` the model row of the item that
+    came next (-1: an item the model does not know, a miss). ``catalogue`` is the size of the
+    served catalogue (model items plus Items-dataset items the model never saw, which score a
+    raw 0). The list is the whole catalogue as GetRecommendations serves it (with
+    ``exclude_history``: after dropping the user's own items; the softmax stays over the whole
+    catalogue). The fit minimises the largest |log(mass_K / hit_K)| over K in
+    ``CALIBRATION_KS``; the logit scale (how much the top of a linear score is compressed) is
+    chosen from a small grid, the temperature by a grid then golden-section search.
+    """
+    if not len(histories):
+        return None
+    rng = np.random.default_rng(seed % 2**32)
+    if len(histories) > CALIBRATION_USERS:
+        pick = np.sort(rng.choice(len(histories), CALIBRATION_USERS, replace=False))
+        histories, nexts = [histories[i] for i in pick], nexts[pick]
+    full = model.raw_block(model.user_block(histories))  # (n, items)
+    n, items = full.shape
+    raw = full
+    if exclude_history:
+        raw = full.copy()
+        for i, history in enumerate(histories):
+            raw[i, history] = -np.inf
+    unseen = max(catalogue - items, 0)  # served with a raw score of 0
+    width = min(max(CALIBRATION_KS), items)
+    known = nexts >= 0
+    target = np.where(known, raw[np.arange(n), np.maximum(nexts, 0)], np.inf)
+    rank = (raw > target[:, None]).sum(axis=1) + np.where(target < 0, unseen, 0)
+    rank = np.where(known, rank, catalogue)
+    hits = {k: float(np.mean(rank < k)) for k in CALIBRATION_KS}
+    # The logit transform is monotone: the tops, the tail sample and the peaks are taken once
+    # on raw scores. The softmax normaliser: the catalogue's top exactly, the rest from a
+    # sample of columns (scaled up), the unseen items at raw 0.
+    top, full_top = _top(raw, width), _top(full, width)
+    rest = _tail_sample(full, width, rng)
+    rest_scale = (items - width) / max(rest.shape[1], 1)
+    # Too few requests, or a K whose list holds (nearly) everything, say nothing about scale.
+    usable = [k for k in CALIBRATION_KS if 0 < hits[k] < 1 and k < catalogue / 2] if n >= CALIBRATION_MIN else []
+    positive = full_top[full_top > 0]
+    level = float(np.median(positive)) if len(positive) else 0.0
+    scales = [0.0] + ([level * f for f in LOGIT_SCALE_GRID] if level > 0 else [])
+    best: tuple[float, float, float, dict[int, float]] | None = None
+    for scale in scales:
+        model.logit_scale = scale
+        lt, lf, lr = model.logits(top), model.logits(full_top), model.logits(rest)
+        peak = np.maximum(lf[:, :1], 0.0 if unseen else -np.inf)
+
+        def masses(temperature: float) -> dict[int, float]:
+            total = np.exp((lf - peak) / temperature).sum(axis=1)
+            total += rest_scale * np.exp((lr - peak) / temperature).sum(axis=1)
+            total += unseen * np.exp(-peak[:, 0] / temperature)
+            cum = np.cumsum(np.exp((lt - peak) / temperature), axis=1) / total[:, None]
+            return {k: float(cum[:, min(k, width) - 1].mean()) for k in CALIBRATION_KS}
+
+        spread = float(np.std(lf)) or 1.0
+        if not usable:
+            best = (0.0, scale, spread / 4.0, masses(spread / 4.0))
+            break
+
+        def loss(log_t: float) -> float:
+            mass = masses(float(np.exp(log_t)))
+            return max(abs(np.log(max(mass[k], 1e-300) / hits[k])) for k in usable)
+
+        temperature = _minimise(loss, np.log(spread))
+        value = loss(np.log(temperature))
+        if best is None or value < best[0] - 1e-9:
+            best = (value, scale, temperature, masses(temperature))
+    assert best is not None
+    _, model.logit_scale, model.temperature, mass = best
+    return Calibration(model.temperature, mass, hits, n)
+
+
+def _minimise(loss: Any, centre: float) -> float:
+    """exp of the argmin of ``loss`` over log temperatures around ``centre``: a coarse grid,
+    then golden-section search between the best point's neighbours."""
+    grid = centre + np.linspace(-7.0, 4.0, 12)
+    values = [loss(g) for g in grid]
+    best = int(np.argmin(values))
+    lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
+    ratio = (np.sqrt(5.0) - 1) / 2
+    a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+    fa, fb = loss(a), loss(b)
+    for _ in range(10):
+        if fa <= fb:
+            hi, b, fb = b, a, fa
+            a = hi - ratio * (hi - lo)
+            fa = loss(a)
+        else:
+            lo, a, fa = a, b, fb
+            b = lo + ratio * (hi - lo)
+            fb = loss(b)
+    point, value = (a, fa) if fa <= fb else (b, fb)
+    return float(np.exp(point if value <= values[best] else grid[best]))
+
+
+def _top(raw: np.ndarray, width: int) -> np.ndarray:
+    """Each row's ``width`` highest values, highest first."""
+    items = raw.shape[1]
+    return -np.sort(-np.partition(raw, items - width, axis=1)[:, items - width:], axis=1)
+
+
+def _tail_sample(raw: np.ndarray, width: int, rng: np.random.Generator) -> np.ndarray:
+    """Raw scores below each row's top ``width``, sampled (the same columns for every row;
+    the top entries among them are dropped by clipping to the row's ``width``-th score)."""
+    n, items = raw.shape
+    if items <= width:
+        return np.empty((n, 0))
+    columns = np.arange(items) if items - width <= TAIL_SAMPLE else np.sort(rng.choice(items, TAIL_SAMPLE, replace=False))
+    sample = raw[:, columns]
+    # Columns that are in a row's top are counted there already: push them out of the tail.
+    floor = -np.partition(-raw, width - 1, axis=1)[:, width - 1:width] if width else np.full((n, 1), np.inf)
+    return np.where(sample >= floor, -np.inf, sample)
+
+
+# ---- training with metrics -------------------------------------------------------------------
+def next_interactions(split: Any, items: Index) -> tuple[list[np.ndarray], np.ndarray]:
+    """For each held-out user of a split: their training history (model rows, oldest first)
+    and the model row of their first held-out item not already in it (-1: unknown item)."""
+    histories, nexts = [], []
+    for user in split.test_users.tolist():
+        history = np.asarray(split.history.get(user, np.empty(0, np.int64)))
+        sequence = getattr(split, "held_out", {}).get(user) if hasattr(split, "held_out") else None
+        truth = split.truth.get(user, np.empty(0, np.int64)) if sequence is None else sequence
+        seen = set(history.tolist())
+        fresh = [item for item in np.asarray(truth).tolist() if item not in seen]
+        if not fresh:
+            continue
+        rows = items.positions(history)
+        histories.append(rows[rows >= 0])
+        nexts.append(int(items.position(fresh[0])))
+    return histories, np.asarray(nexts, np.int64)
+
+
+def train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, factors: int | None,
+          catalogue: int) -> tuple[FactorModel, Matrix, dict[str, float], Calibration | None]:
+    """Fit once on the holdout split's training part (over every item of the data), compute
+    the offline metrics and the temperature on its held-out part, and return the model that
+    serves with them. ``catalogue``: the served catalogue's size (Interactions + Items)."""
+    from .metrics import evaluate, holdout_split
+
+    index = Index.of(items)
+    split = holdout_split(users, items, stamps, seed) if len(users) >= 2 else None
+    if split is None or not len(split.test_users):
+        matrix = Matrix.build(users, items, items=index)
+        model = fit(matrix, seed, factors)
+        model.temperature = _fallback_temperature(model, matrix)
+        return model, matrix, {}, None
+    matrix = Matrix.build(users[split.train], items[split.train], items=index)
+    model = fit(matrix, seed, factors)
+    histories, nexts = next_interactions(split, index)
+    calibration = calibrate(model, histories, nexts, catalogue, seed)
+    model.temperature = calibration.temperature if calibration else _fallback_temperature(model, matrix)
+
+    ready = _ranked_requests(model, split, index)
+
+    def recommend(user: int, history: np.ndarray, k: int) -> np.ndarray:
+        hit = ready.get((user, len(history)))
+        if hit is not None and len(hit) >= k:
+            return hit[:k]
+        rows = index.positions(history)
+        rows = rows[rows >= 0]
+        top, _ = model.recommend(rows, k, exclude=rows)
+        return index.codes[top]
+
+    metrics = evaluate(recommend, split, 25, catalogue)
+    return model, matrix, metrics, calibration
+
+
+def _ranked_requests(model: FactorModel, split: Any, index: Index, k: int = 25,
+                     block: int = 256) -> dict[tuple[int, int], np.ndarray]:
+    """The offline evaluation's requests ranked in blocks (one product per block instead of
+    one per request), keyed by (user, history length); empty when the metrics module does not
+    expose its requests (the evaluation then asks the model one request at a time)."""
+    from . import metrics
+
+    requests = getattr(metrics, "next_item_requests", None)
+    if requests is None:
+        return {}
+    try:
+        found = requests(split)
+        users, histories = found.users.tolist(), list(found.histories)
+    except Exception:  # a different protocol: rank per request instead
+        return {}
+    ready: dict[tuple[int, int], np.ndarray] = {}
+    for start in range(0, len(users), block):
+        chunk = [index.positions(np.asarray(h)) for h in histories[start:start + block]]
+        chunk = [rows[rows >= 0] for rows in chunk]
+        raw = model.raw_block(model.user_block(chunk))
+        raw += model.item_popularity * (1e-9 / max(float(model.item_popularity.max()), 1.0))
+        for i, rows in enumerate(chunk):
+            raw[i, rows] = -np.inf
+        width = min(k, raw.shape[1])
+        head = np.argpartition(-raw, width - 1, axis=1)[:, :width] if width else np.empty((len(chunk), 0), np.int64)
+        for i, user in enumerate(users[start:start + block]):
+            order = head[i][np.argsort(-raw[i, head[i]], kind="stable")]
+            order = order[np.isfinite(raw[i, order])]
+            ready[(user, len(histories[start + i]))] = index.codes[order]
+    return ready
+
+
+def _fallback_temperature(model: FactorModel, matrix: Matrix) -> float:
+    """Without held-out data: a temperature that spreads scores well below 1 at the top."""
+    sample = matrix.csr[: min(200, matrix.csr.shape[0])]  # type: ignore[index]
+    histories = [sample.indices[sample.indptr[i]:sample.indptr[i + 1]] for i in range(sample.shape[0])]
+    raw = model.raw_block(model.user_block(histories)) if histories else np.zeros((1, 1))
+    return max(float(np.std(raw)), 1e-6) / 4.0
