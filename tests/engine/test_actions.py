@@ -257,3 +257,17 @@ def test_action_cap_prefers_new_and_recent_actions():
 def test_mismatched_lengths_are_rejected():
     with pytest.raises(ValueError, match="differ in length"):
         NextBestActionModel.fit(np.array([1]), np.array([1, 2]), np.array([1]), np.array(["TAKEN"]), seed=0)
+
+
+def test_training_without_action_interactions_recommends_every_action_at_zero():
+    # *Action interactions datasets*: no minimum; until action interactions are imported the
+    # recipe recommends the Actions dataset's actions with propensity 0.0.
+    from personalize_mock.engine.training import TrainingData, train
+
+    users = np.repeat(np.arange(30, dtype=np.int32), 2)
+    items = np.tile(np.arange(2, dtype=np.int32), 30)
+    data = TrainingData(users, items, np.arange(60, dtype=np.int64) + LATEST)
+    data.actions = {7: {"VALUE": 1}, 8: {"VALUE": 9}}
+    trained = train("next_best_action", data, seed=3)
+    assert trained.metrics == {}
+    assert trained.model.recommend(0, 5, NOW) == [(8, 0.0), (7, 0.0)]

@@ -8,6 +8,8 @@ from personalize_mock.exceptions import InvalidInputException
 from personalize_mock.resources.schema_rules import (
     Field,
     check_dataset_schema,
+    check_record_name,
+    interactions_limit_problem,
     parse_schema,
 )
 from tests.conftest import INTERACTIONS_SCHEMA, ITEMS_SCHEMA, USERS_SCHEMA, avro
@@ -338,3 +340,39 @@ def test_parse_then_check_round_trip():
     check_dataset_schema(parse_schema(INTERACTIONS_SCHEMA), "INTERACTIONS", None)
     check_dataset_schema(parse_schema(ITEMS_SCHEMA), "ITEMS", None)
     check_dataset_schema(parse_schema(USERS_SCHEMA), "USERS", None)
+
+
+# ---- the record name and the interactions limit (issue 14, points 5 and 7) -------------------
+
+
+@pytest.mark.parametrize(("name", "dataset_type"), [
+    ("Interactions", "INTERACTIONS"), ("items", "ITEMS"), ("com.amazonaws.personalize.schema.Users", "USERS"),
+    ("ActionInteractions", "ACTION_INTERACTIONS"), ("Action_Interactions", "ACTION_INTERACTIONS"),
+    ("Actions", "ACTIONS"),
+])
+def test_record_name_matching_the_dataset_type(name, dataset_type):
+    check_record_name(json.dumps({"type": "record", "name": name, "fields": []}), dataset_type)
+
+
+def test_record_name_of_another_type_is_refused():
+    message = invalid(check_record_name, json.dumps({"type": "record", "name": "Interactions"}), "USERS")
+    assert message == (
+        "Invalid schema: the schema's record name is 'Interactions', but the dataset type is Users; a "
+        "schema's name must match the type of the dataset that uses it (\"name\": \"Users\")."
+    )
+
+
+def test_interactions_limit_counts_event_type_event_value_custom_fields_and_event_types():
+    fields = parse_schema(avro(
+        "Interactions", {"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"},
+        {"name": "TIMESTAMP", "type": "long"}, {"name": "EVENT_TYPE", "type": "string"},
+        {"name": "EVENT_VALUE", "type": "float"}, {"name": "IMPRESSION", "type": ["null", "string"]},
+        {"name": "DEVICE", "type": "string", "categorical": True},
+    ))
+    # IMPRESSION is reserved and not counted: 3 fields + 7 types = 10 is allowed, 11 is not.
+    assert interactions_limit_problem(fields, {f"t{n}" for n in range(7)}) is None
+    assert interactions_limit_problem(fields, {f"t{n}" for n in range(8)}) == (
+        "The Interactions dataset's 3 optional metadata field(s) (EVENT_TYPE, EVENT_VALUE, DEVICE) and 8 "
+        "distinct event type(s) (t0, t1, t2, t3, t4, t5, t6, t7) make 11, more than the 10 allowed (optional "
+        "metadata fields, EVENT_TYPE and EVENT_VALUE included, plus distinct event types)."
+    )
