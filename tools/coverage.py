@@ -28,9 +28,9 @@ SERVICES = ("personalize", "personalize-events", "personalize-runtime")
 # response's shape, validation, errors and lifecycle still follow the API reference).
 APPROXIMATE = {
     "CreateSolutionVersion": "Really trains on the dataset group's data, with the emulator's model for the "
-    "recipe (see the recipe table), not the service's. `performHPO` / `performAutoML`: no tuning job; "
-    "`tunedHPOParams` and `autoMLResult` are reported from the emulator's own choice. `trainingHours` is "
-    "derived from the data size.",
+    "recipe (see the recipe table), not the service's. `performHPO` runs a small search (a few candidates "
+    "within the requested ranges, scored on the holdout split) instead of the service's tuning job; the "
+    "winner serves and is reported in `tunedHPOParams`. `trainingHours` is derived from the data size.",
     "GetSolutionMetrics": "The service's metric names, computed on a holdout split of the data by the "
     "emulator's model ([protocol](metrics.md)): the values follow the data (better data, better metrics) "
     "but do not equal the service's.",
@@ -40,7 +40,8 @@ APPROXIMATE = {
     "UpdateSolution": "Stores the configuration; automatic training never creates solution versions on a "
     "schedule.",
     "CreateSolution": "Automatic training (`performAutoTraining`, `autoTrainingConfig`) is validated and "
-    "reported, but no solution versions are created on a schedule.",
+    "reported, but no solution versions are created on a schedule. `performAutoML` takes the first recipe "
+    "of `autoMLConfig.recipeList` (reported as `autoMLResult`) without comparing the recipes.",
     "GetRecommendations": "Response contract as documented (scores, filters, promotions, metadata, "
     "exploration, `recommendationId`); the items and scores come from the emulator's model.",
     "GetPersonalizedRanking": "Contract as documented (softmax scores over the known input items, unknown "
@@ -59,8 +60,9 @@ APPROXIMATE = {
 
 # What the emulator trains for each model family of the recipe catalogue.
 FAMILIES = {
-    "user_personalization": "collaborative-filtering model of the interactions, reading each user's history "
-    "(events included) at request time",
+    "user_personalization": "collaborative-filtering model of the interactions (item-item, or low-rank for "
+    "large catalogues); each user's history, events included, is read at request time, recent events "
+    "weighted more",
     "personalized_ranking": "the user-personalization model, scoring only the input list",
     "popularity": "interaction counts from distinct users",
     "trending": "growth of interaction counts between the two latest trend intervals",
