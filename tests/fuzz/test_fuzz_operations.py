@@ -20,7 +20,6 @@ from typing import Any
 
 import botocore.session
 import pytest
-import requests
 from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -77,8 +76,7 @@ def fuzz_world() -> Iterator[dict[str, Any]]:
         for name in MODEL_NAMES:
             state_manager.set_transition(name, {"progression": "immediate"})
         try:
-            with mock_personalize():
-                requests.post("http://motoapi.amazonaws.com/moto-api/seed?a=2026")  # IDs and ARNs too
+            with mock_personalize(seed=2026):  # IDs and ARNs too; the switch is put back after
                 api = make_clients("inprocess")
                 known = world.known_values(api, world.seed(api))
                 clients = {service: boto_session().client(service, config=CONFIG) for service in SERVICES}
