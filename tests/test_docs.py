@@ -224,3 +224,14 @@ def test_interpreter_examples_print_what_the_page_says(page: str) -> None:
         finally:
             faults.clear()
     assert runner.summarize(verbose=False).failed == 0, f"{page}: an interpreter example prints something else"
+
+
+def test_click_table_is_what_the_model_does() -> None:
+    """docs/recommendations.md's table of how far clicks move a top 10 is re-measured."""
+    from tools import click_effect
+
+    page = (DOCS / "recommendations.md").read_text()
+    table = {int(row[0]): [float(v) for v in row[1:]] for row in
+             (line.strip("|").split("|") for line in page.splitlines() if re.match(r"\| \d+ \| [\d.]+ \|", line))}
+    measured = {h: [round(v, 1) for v in row.values()] for h, row in click_effect.measure().items()}
+    assert table == measured, f"docs/recommendations.md is stale: run python -m tools.click_effect ({measured})"
