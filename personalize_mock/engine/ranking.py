@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .context import offsets as context_offsets, rank as context_rank  # noqa: F401  (re-exported for serving)
 from .training import seed_of  # noqa: F401  (re-exported: request-seeded choices)
 
 
@@ -72,7 +73,7 @@ def best_first_block(keys: np.ndarray, limit: int | None) -> np.ndarray:
 
 
 def block_logits(model: Any, codes: np.ndarray, user_codes: Sequence[int | None],
-                 histories: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+                 histories: Sequence[np.ndarray], offsets: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """What ``rank_block``'s softmax exponentiates, (users, len(codes)) float64: the model's
     logits of its raw scores (catalogue items the model never saw: 0), items shown to the
     user but never chosen lowered by the user's penalty (returned per user, 0 for none).
@@ -84,6 +85,8 @@ def block_logits(model: Any, codes: np.ndarray, user_codes: Sequence[int | None]
         raw = np.zeros((n, len(codes)))
         if n and known:
             raw[:, :known] = model.logits(model.raw_block(model.user_block(list(histories))))
+    if offsets is not None:  # a request's context (engine/context.py), per entry of ``codes``
+        raw = raw + offsets
     penalties = np.zeros(n)
     if len(codes) and model.extra.get("impressed_unclicked"):
         for i, code in enumerate(user_codes):
@@ -95,7 +98,8 @@ def block_logits(model: Any, codes: np.ndarray, user_codes: Sequence[int | None]
 
 
 def rank_block(model: Any, codes: np.ndarray, user_codes: list[int | None], histories: list[np.ndarray],
-               width: int | None, *, details: dict[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+               width: int | None, *, details: dict[str, Any] | None = None,
+               offsets: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Rank the serving catalogue ``codes`` for a block of users at once.
 
     ``histories[i]`` holds the model item rows (positions into ``model.items``, no -1) of
@@ -114,7 +118,7 @@ def rank_block(model: Any, codes: np.ndarray, user_codes: list[int | None], hist
     if not len(codes):
         empty = np.empty((n, 0))
         return empty.astype(np.int64), empty
-    raw, penalties = block_logits(model, codes, user_codes, histories)
+    raw, penalties = block_logits(model, codes, user_codes, histories, offsets)
     peaks = raw.max(axis=1, keepdims=True)
     scores = np.exp((raw - peaks) / model.temperature)
     totals = scores.sum(axis=1, keepdims=True)

@@ -40,6 +40,8 @@ class TrainingData:
     action_timestamps: np.ndarray | None = None
     action_event_types: np.ndarray | None = None
     impressions: dict[int, set[int]] = field(default_factory=dict)  # user -> items shown to them
+    # Categorical context fields of the interactions (DEVICE, ...): value per row, None if absent.
+    context: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.users)
@@ -67,7 +69,7 @@ class TrainingData:
             self.users[keep], self.items[keep], self.timestamps[keep], pick(self.event_types),
             pick(self.event_values), self.catalogue_items, self.item_creation, self.item_metadata,
             self.actions, self.action_users, self.action_codes, self.action_timestamps,
-            self.action_event_types, self.impressions,
+            self.action_event_types, self.impressions, {k: v[keep] for k, v in self.context.items()},
         )
 
 
@@ -271,7 +273,10 @@ TRAINERS = {
 
 def _serving_facts(data: TrainingData) -> dict[str, Any]:
     """What serving needs beyond the factors: the catalogue and item ages (cold-item
-    exploration) and, per user, the items shown but never chosen (ranked lower)."""
+    exploration), per user the items shown but never chosen (ranked lower), and how context
+    values shift item preferences (engine/context.py)."""
+    from .context import learn as learn_context
+
     order = np.lexsort((data.timestamps, data.items))
     first = np.flatnonzero(np.r_[True, np.diff(data.items[order]) != 0])
     first_seen = dict(zip(data.items[order][first].tolist(), data.timestamps[order][first].tolist()))
@@ -291,6 +296,7 @@ def _serving_facts(data: TrainingData) -> dict[str, Any]:
         "first_seen": first_seen,
         "newest_interaction": int(data.timestamps.max()),
         "impressed_unclicked": unclicked,
+        "context_effects": learn_context(data.items, data.context),  # engine/context.py
     }
 
 

@@ -71,6 +71,7 @@ class Endpoint:
     # code -> score for this request's user (the scored ranking sets it), so that
     # exploration can score items outside a truncated ranking.
     score_of: Any = None
+    context: dict[str, str] | None = None  # the request's context (engine/context.py)
 
     def __post_init__(self) -> None:
         if scoring is None:  # every runtime and batch path starts with an Endpoint
@@ -215,7 +216,7 @@ class ServingMixin:
         cap = MAX_RESULTS_WITH_METADATA if columns else MAX_RESULTS
         if k > cap:
             raise InvalidInputException(f"numResults must be at most {cap}{' with metadataColumns' if columns else ''}.")
-        self._check_context(context)
+        endpoint.context = self._check_context(context)
         catalog = self._catalog(endpoint)
         user_code = catalog.users.find(user_id) if user_id else None
         item_code = catalog.items.find(item_id) if item_id else None
@@ -275,6 +276,7 @@ class ServingMixin:
 
         model = endpoint.trained.model
         codes = scoring.serving_catalogue(model)
+        extra = scoring.context_offsets(model, endpoint.context, codes)  # context: ranked afresh, not cached
         # A user's ranking changes only with their history (count and newest item identify it
         # between appends): keep the head of it per history.
         cache = model.cache.setdefault("ranked_heads", {})
@@ -284,8 +286,8 @@ class ServingMixin:
         else:
             rows = self._user_history(endpoint, user_code, endpoint.event_type)  # item codes
             key = (user_code, len(rows), int(rows[-1]) if len(rows) else -1, endpoint.event_type)
-        hit = cache.get(key) if limit is not None else None
-        if hit is None and limit is not None and limit <= HEAD and endpoint.event_type is None:
+        hit = cache.get(key) if limit is not None and extra is None else None
+        if hit is None and limit is not None and limit <= HEAD and endpoint.event_type is None and extra is None:
             self._fill_heads(endpoint, model, codes, user_code, cache)
             hit = cache.get(key)
         if hit is not None and limit <= len(hit[0]):
@@ -297,11 +299,11 @@ class ServingMixin:
         history = history[history >= 0]
         details: dict[str, Any] = {}
         width = None if limit is None else max(limit, HEAD)
-        top, scores = scoring.rank_block(model, codes, [user_code], [history], width, details=details)
+        top, scores = scoring.rank_block(model, codes, [user_code], [history], width, details=details, offsets=extra)
         endpoint.score_of = score_of = scoring.score_lookup(
             model, user_code, history, float(details["peaks"][0]), float(details["totals"][0]),
             float(details["penalties"][0]))
-        if limit is None:
+        if limit is None or extra is not None:
             return codes[top[0]], scores[0]
         if len(cache) >= MAX_CACHED_HEADS:
             cache.clear()
@@ -441,10 +443,11 @@ class ServingMixin:
         return [known[c.upper()] for c in columns]
 
     @staticmethod
-    def _check_context(context: dict[str, str] | None) -> None:
+    def _check_context(context: dict[str, str] | None) -> dict[str, str] | None:
         for key, value in (context or {}).items():
             if len(value) > MAX_CONTEXT_VALUE:
                 raise InvalidInputException(f"context value of {key} is longer than {MAX_CONTEXT_VALUE} characters.")
+        return context or None
 
     def _predicted_items(self, endpoint: Endpoint, catalog: Any, entries: list[tuple[int, float | None, str | None]],
                          columns: list[str], promotion_name: str | None = None) -> list[dict[str, Any]]:
@@ -534,7 +537,7 @@ class ServingMixin:
         seen: set[int] = set()
         if len(known):
             history = model.items.positions(self._user_history(endpoint, user_code, endpoint.event_type))
-            ranked, scores = model.rank(history[history >= 0], rows[known])
+            ranked, scores = scoring.context_rank(model, history[history >= 0], rows[known], context, codes[known])
             lookup = dict(zip(rows[known].tolist(), codes[known].tolist()))  # model row -> item code
             for row, score in zip(ranked.tolist(), scores.tolist()):
                 code = lookup[row]

@@ -51,6 +51,9 @@ def training_data(datasets: dict[str, Dataset]) -> TrainingData:
         data = TrainingData(empty, empty, np.empty(0, np.int64))
     if interactions is not None:
         data.impressions = _impressions(interactions)
+        # Contextual metadata (DEVICE, ...): the interactions' categorical fields, for engine/context.py.
+        data.context = {f.name: _strings(interactions.table, f.name) for f in interactions.table.fields
+                        if getattr(f, "categorical", False) and f.name not in ("EVENT_TYPE", "IMPRESSION")}
     items = datasets.get("ITEMS")
     if items is not None and len(items.table):
         table = items.table

@@ -1,0 +1,135 @@
+"""Contextual metadata: how the value of an interactions context field shifts item preferences.
+
+Developer guide, *Increasing recommendation relevance with contextual metadata* and
+*Interactions datasets* (Contextual metadata): a request's ``context`` keys are metadata fields
+of the Interactions dataset (``DEVICE``, ``DISCOUNT``, ...) recorded with each event, and the
+User-Personalization and Personalized-Ranking recipes learn how they change what users choose
+("if customers shop differently when accessing your catalog from a phone compared to a
+computer ... recommendations will then be more relevant based on how they are browsing").
+
+:func:`learn` (training): for every categorical context field and each of its most frequent
+values, the smoothed log-lift of each item under that value,
+
+    lift(i | f = v) = log((n(v, i) + a) / (E(v, i) + a)),   E(v, i) = n(i) * n(v) / N,
+
+the item's interactions under the value against what they would be if items and values were
+independent, with ``a = PRIOR`` pseudo-interactions (items with little data stay near 0).
+
+:func:`offsets` (serving): the sum of the request's known (field, value) lifts per candidate,
+in logit units times the model's temperature, so that adding them to the raw scores before the
+softmax multiplies each item's probability by its lift: p(i | user, v) ~ p(i | user) *
+p(v | i) / p(v) when the context and the user's taste are independent given the item. Context
+keys that are not context fields of the training data, and values never seen with enough
+support, have no effect (the request is answered as without them).
+
+Pure numpy. What is stored is plain (dicts, lists of str, ndarrays), so a saved state keeps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = ["MAX_VALUES", "MIN_SUPPORT", "PRIOR", "learn", "offsets", "rank"]
+
+PRIOR = 5.0  # pseudo-interactions pulling each lift towards 0
+MAX_VALUES = 32  # most frequent values kept per field
+MIN_SUPPORT = 10  # interactions a value needs to have an effect
+RESERVED = frozenset({
+    "USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE", "EVENT_VALUE", "IMPRESSION",
+    "RECOMMENDATION_ID", "EVENT_ATTRIBUTION_SOURCE",
+})
+
+
+def learn(items: np.ndarray, context: Mapping[str, np.ndarray]) -> dict[str, dict[str, Any]]:
+    """Per context field: ``{"values": [...], "codes": item codes, "lifts": (values, codes)}``.
+
+    ``items``: the item code of each interaction; ``context``: field name -> the field's value
+    per interaction (object array of str, None where absent). Fields without a value with
+    ``MIN_SUPPORT`` interactions are left out; an empty dict means no context to learn.
+    """
+    items = np.asarray(items, np.int64)
+    learned: dict[str, dict[str, Any]] = {}
+    if not len(items):
+        return learned
+    codes, item_index = np.unique(items, return_inverse=True)
+    for name, column in context.items():
+        if name.upper() in RESERVED or column is None or len(column) != len(items):
+            continue
+        present = np.array([value is not None and value != "" for value in column], bool)
+        if not present.any():
+            continue
+        values, value_index, counts = np.unique(column[present].astype(str), return_inverse=True,
+                                                return_counts=True)
+        keep = np.flatnonzero(counts >= MIN_SUPPORT)
+        keep = keep[np.argsort(-counts[keep], kind="stable")][:MAX_VALUES]
+        if not len(keep):
+            continue
+        keep = np.sort(keep)
+        rows = np.full(len(values), -1)
+        rows[keep] = np.arange(len(keep))
+        n_items = np.bincount(item_index[present], minlength=len(codes)).astype(np.float64)
+        table = np.zeros((len(keep), len(codes)))
+        row_of = rows[value_index]
+        chosen = row_of >= 0
+        np.add.at(table, (row_of[chosen], item_index[present][chosen]), 1.0)
+        total = float(present.sum())
+        expected = np.outer(counts[keep].astype(np.float64), n_items) / total
+        lifts = np.log((table + PRIOR) / (expected + PRIOR)).astype(np.float32)
+        learned[name] = {"values": [str(v) for v in values[keep]], "codes": codes, "lifts": lifts}
+    return learned
+
+
+def offsets(model: Any, context: Mapping[str, str] | None, codes: np.ndarray) -> np.ndarray | None:
+    """The additive raw-score term of a request's ``context`` for the item ``codes`` (catalogue
+    codes), or None when no key/value of it is known to the model (then nothing changes).
+
+    Keys match context fields exactly or, failing that, case-insensitively; values likewise.
+    The term is the summed log-lift times the model's softmax temperature.
+    """
+    learned = getattr(model, "extra", {}).get("context_effects") if context else None
+    if not learned:
+        return None
+    by_upper = {name.upper(): name for name in learned}
+    total: np.ndarray | None = None
+    for key, value in context.items():
+        name = key if key in learned else by_upper.get(str(key).upper())
+        if name is None:
+            continue
+        effect = learned[name]
+        values = effect["values"]
+        row = _find(values, value)
+        if row < 0:
+            continue
+        known = np.asarray(effect["codes"], np.int64)
+        at = np.clip(np.searchsorted(known, codes), 0, max(len(known) - 1, 0))
+        hit = known[at] == codes if len(known) else np.zeros(len(codes), bool)
+        term = np.where(hit, np.asarray(effect["lifts"])[row][at], 0.0)
+        total = term if total is None else total + term
+    if total is None:
+        return None
+    return total * float(getattr(model, "temperature", 1.0))
+
+
+def rank(model: Any, history: np.ndarray, candidates: np.ndarray, context: Mapping[str, str] | None,
+         codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GetPersonalizedRanking's order of the ``candidates`` (model rows; ``codes`` their
+    catalogue codes) with the context's term added to the logits before the softmax over the
+    candidates; without a known context, exactly ``model.rank``."""
+    extra = offsets(model, context, codes)
+    if extra is None:
+        return model.rank(history, candidates)
+    raw = model.logits(model.raw_scores(history, candidates)) + extra
+    scores = model.softmax(raw)
+    order = np.argsort(-raw, kind="stable")  # by logit: the softmax may underflow to ties
+    return candidates[order], scores[order]
+
+
+def _find(values: list[str], value: Any) -> int:
+    text = str(value)
+    if text in values:
+        return values.index(text)
+    folded = [v.casefold() for v in values]
+    return folded.index(text.casefold()) if text.casefold() in folded else -1
