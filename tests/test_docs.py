@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from personalize_mock import faults, inspect, persistence, pytest_plugin, server, settings
+from personalize_mock import faults, inspect, persistence, pytest_plugin, server, settings, states
 from tools import coverage
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -235,3 +235,21 @@ def test_click_table_is_what_the_model_does() -> None:
              (line.strip("|").split("|") for line in page.splitlines() if re.match(r"\| \d+ \| [\d.]+ \|", line))}
     measured = {h: [round(v, 1) for v in row.values()] for h, row in click_effect.measure().items()}
     assert table == measured, f"docs/recommendations.md is stale: run python -m tools.click_effect ({measured})"
+
+
+def test_every_lifecycle_model_is_in_the_lifecycles_table() -> None:
+    """Each state-manager model the plugin registers has its row (``personalize::kind`` with its
+    ``-phase`` models written out or abbreviated as `` `-phase` ``)."""
+    rows = [line for line in (DOCS / "lifecycles.md").read_text().splitlines() if line.startswith("| `personalize::")]
+    missing = []
+    for kind, phases in states.KINDS.items():
+        base = f"`personalize::{kind}`"
+        for phase in phases:
+            if phase == "create":
+                found = any(base in row for row in rows)
+            else:
+                found = any(f"`personalize::{kind}-{phase}`" in row or (base in row and f"`-{phase}`" in row)
+                            for row in rows)
+            if not found:
+                missing.append(states.model_name(kind, phase))
+    assert not missing, f"docs/lifecycles.md has no row for {', '.join(missing)}"
