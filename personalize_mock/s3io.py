@@ -7,6 +7,7 @@ exceptions never reach a Personalize client.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 
 class S3Error(Exception):
@@ -101,10 +102,23 @@ class S3:
                 return found[-1:]
         return found
 
-    def write(self, path: str, name: str, data: bytes) -> str:
-        """Write ``data`` as ``name`` under the folder ``path``; return its s3 url."""
+    def check(self, path: str) -> None:
+        """Raise ``S3Error`` unless ``path`` is a usable location (parsed, bucket present in
+        this region): what a job checks before it promises output there."""
+        self._bucket(Location.parse(path))
+
+    def write(self, path: str, name: str, data: bytes, not_before: datetime | None = None) -> str:
+        """Write ``data`` as ``name`` under the folder ``path``; return its s3 url.
+
+        ``not_before`` (a job's creation time): the object's ``LastModified`` is after it even
+        when the job ran within the same second. S3 shows ``LastModified`` to the whole second,
+        and clients find a job's output by comparing it with the job's ``creationDateTime``
+        (milliseconds), so the stamp is at least the next whole second after the creation."""
         location = Location.parse(path)
         self._bucket(location)
         key = location.key if not location.key or location.key.endswith("/") else location.key + "/"
-        self.backend.put_object(location.bucket, key + name, data)
+        written = self.backend.put_object(location.bucket, key + name, data)
+        if not_before is not None:
+            floor = not_before.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+            written.last_modified = max(written.last_modified, floor + timedelta(seconds=1))
         return location.url(key + name)

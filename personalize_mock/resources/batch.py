@@ -1,8 +1,11 @@
 """Batch inference jobs: JSON Lines from S3 in, ``<input file>.out`` JSON Lines back to S3.
 
-The job runs on create against the solution version's model, the way the runtime would answer
-each line (same ranking, filters and exploration), without recommendation ids. A bad line gets
-an ``error`` of its own; a missing input or an unusable output location fails the job.
+The job's answers are computed on create against the solution version's model, the way the
+runtime would answer each line (same ranking, filters and exploration), without
+recommendation ids; a file's lines are ranked together in blocks (``batch_answers``). The
+``.out`` objects are written when the job is seen running (``jobs.OutputJob``), so their
+``LastModified`` follows the job's ``creationDateTime``. A bad line gets an ``error`` of its
+own; a missing input or an unusable output location fails the job.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from ..exceptions import (
 from ..faults import take_create_failure
 from ..s3io import S3Error
 from .base import Store, paginated
-from .jobs import Job
+from .batch_answers import FileAnswers
+from .jobs import OutputJob
 from .serving import Endpoint
 from .training import SolutionVersion
 
@@ -28,7 +32,7 @@ DEFAULT_BATCH_RESULTS = 25
 MAX_BATCH_RESULTS = 500
 
 
-class BatchJob(Job):
+class BatchJob(OutputJob):
     """What batch inference and batch segment jobs share: a solution version, a filter, S3 in
     and out, a role."""
 
@@ -79,23 +83,31 @@ class BatchCommon:
             raise LimitExceededException("More than 5 resources with PENDING or IN_PROGRESS status.")
         return version, source, target
 
-    def _run_files(self, source: str, target: str, answer: Any, max_lines: int | None = None) -> str | None:
-        """Answer every line of every input file into ``<file>.out``; the failure reason, if any."""
+    def _run_files(self, source: str, target: str, answer: Any,
+                   max_lines: int | None = None) -> tuple[str | None, list[tuple[str, str, bytes]]]:
+        """Answer the lines of every input file (``answer(lines) -> output lines``): the failure
+        reason, if any, and the ``<file>.out`` objects the job writes once it runs."""
         s3 = self.s3()  # type: ignore[attr-defined]
         try:
             files = s3.read(source)
         except S3Error as error:
-            return str(error).replace("Invalid Data location", "Invalid S3 input path")
+            return str(error).replace("Invalid Data location", "Invalid S3 input path"), []
         try:
-            for url, data in files:
-                raw = [line for line in data.decode().splitlines() if line.strip()]
-                if max_lines is not None and len(raw) > max_lines:
-                    return f"{url} has {len(raw)} queries; this recipe takes at most {max_lines} per file."
-                lines = [answer(line) for line in raw]
-                s3.write(target, url.rsplit("/", 1)[-1] + ".out", ("\n".join(lines) + "\n").encode())
+            s3.check(target)
         except S3Error as error:
-            return str(error).replace("Invalid Data location", "Invalid S3 output path")
-        return None
+            return str(error).replace("Invalid Data location", "Invalid S3 output path"), []
+        outputs = []
+        for url, data in files:
+            raw = [line for line in data.decode().splitlines() if line.strip()]
+            if max_lines is not None and len(raw) > max_lines:
+                return f"{url} has {len(raw)} queries; this recipe takes at most {max_lines} per file.", []
+            del data
+            lines = answer(raw)
+            del raw
+            body = "\n".join(lines).encode()
+            del lines
+            outputs.append((target, url.rsplit("/", 1)[-1] + ".out", body + b"\n"))
+        return None, outputs
 
 
 class BatchMixin(BatchCommon):
@@ -139,14 +151,18 @@ class BatchMixin(BatchCommon):
         theme_column = (theme_generation_config or {}).get("fieldsForThemeGeneration", {}).get("itemName") \
             if mode == "THEME_GENERATION" else None
         k = num_results or DEFAULT_BATCH_RESULTS
-        failure = take_create_failure("batch-inference-job") or self._run_files(
-            source, target, lambda line: self._batch_line(endpoint, line, filter_arn, k, theme_column))
+        failure, outputs = take_create_failure("batch-inference-job"), []
+        if failure is None:
+            failure, outputs = self._run_files(
+                source, target, FileAnswers(self, endpoint, filter_arn, k, theme_column).answer)
         settings = {
             "filter_arn": filter_arn, "num_results": num_results, "job_input": job_input, "job_output": job_output,
             "role_arn": role_arn, "config": batch_inference_job_config, "mode": mode,
             "theme_generation_config": theme_generation_config,
         }
         job = BatchInferenceJob(arn, job_name, version, settings, failure)
+        if failure is None:
+            job.hold_output(self.s3_scope(), outputs)  # type: ignore[attr-defined]
         self.create_tagged(self.batch_inference_jobs, job, tags)  # type: ignore[attr-defined]
         return {"batchInferenceJobArn": job.arn}
 
@@ -268,11 +284,15 @@ class SegmentsMixin(BatchCommon):
             )
         k = num_results or DEFAULT_SEGMENT_USERS
         limit = MAX_ATTRIBUTE_AFFINITY_LINES if recipe.family == "item_attribute_affinity" else MAX_ITEM_AFFINITY_LINES
-        failure = take_create_failure("batch-segment-job") or self._run_files(
-            source, target, lambda line: self._segment_line(version, line, filter_arn, k), limit)
+        failure, outputs = take_create_failure("batch-segment-job"), []
+        if failure is None:
+            failure, outputs = self._run_files(
+                source, target, lambda lines: [self._segment_line(version, line, filter_arn, k) for line in lines], limit)
         settings = {"filter_arn": filter_arn, "num_results": num_results, "job_input": job_input,
                     "job_output": job_output, "role_arn": role_arn}
         job = BatchSegmentJob(arn, job_name, version, settings, failure)
+        if failure is None:
+            job.hold_output(self.s3_scope(), outputs)  # type: ignore[attr-defined]
         self.create_tagged(self.batch_segment_jobs, job, tags)  # type: ignore[attr-defined]
         return {"batchSegmentJobArn": job.arn}
 

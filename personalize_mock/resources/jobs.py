@@ -3,6 +3,8 @@
 A job does its work when it is created, all or nothing: the data are read and checked first,
 and the dataset changes only when every file passed. The status progression afterwards is
 what users observe; a job whose work failed ends in its failed status with the reason.
+A job that writes to S3 (export here, batch jobs in ``batch.py``) holds its output until the
+job is seen running: see ``OutputJob``.
 """
 
 from __future__ import annotations
@@ -45,6 +47,51 @@ class Job(Resource):
         )
 
 
+class OutputJob(Job):
+    """A job whose output appears in S3 while it runs, never before the job exists.
+
+    The work is done on create (so the result is the same whatever the progression, and a
+    failure found there picks the failing lifecycle at once); the objects are written when
+    the status is first read past its pending state — by Describe or List, which advance it —
+    stamped after ``creationDateTime`` (clients find the output by comparing the two). If the
+    location went away in between, the job fails then, with the reason."""
+
+    # Class-level defaults: jobs restored from an older saved state have neither.
+    _pending: list[tuple[str, str, bytes]] | None = None  # (folder path, object name, content)
+    _scope: tuple[str, str, str] | None = None  # account, region, partition of moto's S3
+
+    def hold_output(self, scope: tuple[str, str, str], outputs: list[tuple[str, str, bytes]]) -> None:
+        self._scope, self._pending = scope, outputs
+
+    @property
+    def status(self) -> str:
+        current = super().status
+        if self._pending is not None and current not in (states.CREATE_PENDING, states.PENDING):
+            current = self._deliver(current)
+        return current
+
+    def _deliver(self, current: str) -> str:
+        pending, self._pending = self._pending or [], None
+        try:
+            s3 = S3(*self._scope)  # type: ignore[misc]
+            for folder, name, data in pending:
+                s3.write(folder, name, data, not_before=self.creation_date_time)
+        except S3Error as error:
+            return self._fail_running(str(error).replace("Invalid Data location", "Invalid S3 output path"), current)
+        return current
+
+    def _fail_running(self, reason: str, current: str) -> str:
+        """Switch to the failing lifecycle at the step reached: still running, or failed where
+        it would have ended."""
+        reached = current if current in (states.CREATE_IN_PROGRESS, states.IN_PROGRESS) else self.failed_status
+        self._failure_reason = reason
+        self._enter("create", self.failing_table)
+        self._state.status = reached
+        self._seen = reached
+        self.touch()
+        return reached
+
+
 class DatasetImportJob(Job):
     kind = "dataset-import-job"
 
@@ -58,7 +105,7 @@ class DatasetImportJob(Job):
         self.publish_attribution_metrics_to_s3 = publish
 
 
-class DatasetExportJob(Job):
+class DatasetExportJob(OutputJob):
     kind = "dataset-export-job"
 
     def __init__(self, arn: str, name: str, dataset: Dataset, role_arn: str, job_output: dict[str, Any],
@@ -98,8 +145,11 @@ class JobsMixin:
     export_jobs: Store[DatasetExportJob]
     deletion_jobs: Store[DataDeletionJob]
 
+    def s3_scope(self) -> tuple[str, str, str]:
+        return self.account_id, self.region_name, self.partition  # type: ignore[attr-defined]
+
     def s3(self) -> S3:
-        return S3(self.account_id, self.region_name, self.partition)  # type: ignore[attr-defined]
+        return S3(*self.s3_scope())
 
     def _active_dataset(self, dataset_arn: str) -> Dataset:
         dataset = self.datasets.get(dataset_arn)
@@ -191,10 +241,12 @@ class JobsMixin:
         failure = take_create_failure("dataset-export-job")
         try:
             if failure is None:
-                self.s3().write(path, f"{job_name}_part_00000.csv", export_csv(dataset, mode))
+                self.s3().check(path)
         except S3Error as error:
             failure = str(error).replace("Invalid Data location", "Invalid S3 output path")
         job = DatasetExportJob(arn, job_name, dataset, role_arn, job_output, mode, failure)
+        if failure is None:  # the rows as they are now, written once the job runs
+            job.hold_output(self.s3_scope(), [(path, f"{job_name}_part_00000.csv", export_csv(dataset, mode))])
         self.create_tagged(self.export_jobs, job, tags)  # type: ignore[attr-defined]
         return {"datasetExportJobArn": job.arn}
 

@@ -1,0 +1,171 @@
+"""Batch jobs as block computations: many users scored with one matrix product per block, the
+best items per user found without sorting whole rows, filters applied as column masks.
+
+``ScoredBlock`` gives, for a block of users, exactly what ``engine.ranking.rank_block``
+gives (the same positions in the same order, the same scores to the last bit) — the runtime
+answers GetRecommendations with ``rank_block``, and a batch job's line must equal that answer.
+The arithmetic that decides scores is ``rank_block``'s own (the model's exact ``user_block`` /
+``raw_block``, the softmax over the whole catalogue, ``tie_breaks``); what differs is how the
+top of each row is found: rank_block partitions every row of ``raw + tie_breaks``, which is
+most of its cost on a large catalogue; here a lower bound of each row's ``width``-th best key,
+taken from a strided sample of the columns, keeps only the few columns that can reach the top,
+and only those are ordered. ``tests/engine/test_batch_blocks.py`` checks the equality.
+
+Also the segment-job side: users ranked for many items at once (``top_users``).
+Pure numpy; no moto.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+
+from . import ranking
+
+# Users x catalogue entries per block: 24 MB per float64 array, under glibc's largest mmap
+# threshold (32 MB), so the block's arrays reuse heap memory instead of faulting fresh pages in.
+BLOCK_ENTRIES = 3 << 20
+EXACT_BELOW = 4096  # catalogues this small are ordered outright (sampling would not pay)
+WORKERS = max(1, min(4, os.cpu_count() or 1))  # threads ranking blocks side by side
+
+T = TypeVar("T")
+
+
+def block_size(columns: int, budget: int | None = None) -> int:
+    """Users per block for a catalogue of ``columns`` entries."""
+    return max(1, (BLOCK_ENTRIES if budget is None else budget) // max(columns, 1))
+
+
+def blocks(count: int, size: int) -> Iterator[slice]:
+    for start in range(0, count, size):
+        yield slice(start, min(start + size, count))
+
+
+def in_parallel(work: Callable[[slice], T], parts: Iterable[slice], warm: Callable[[], Any] | None = None,
+                workers: int | None = None) -> Iterator[tuple[slice, T]]:
+    """``(part, work(part))`` in order, the parts computed by up to ``workers`` threads (numpy
+    and BLAS release the GIL) while the caller consumes earlier ones; at most one more part
+    is held than there are workers. BLAS runs one thread per worker meanwhile (no
+    oversubscription). ``warm`` runs first, alone (shared caches)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import threadpool_limits
+
+    if warm is not None:
+        warm()
+    workers = workers or WORKERS
+    pending: deque[tuple[slice, Any]] = deque()
+    remaining = iter(parts)
+    with threadpool_limits(1, "blas"), ThreadPoolExecutor(workers) as pool:
+        for part in remaining:
+            pending.append((part, pool.submit(work, part)))
+            if len(pending) > workers:
+                break
+        while pending:
+            part, future = pending.popleft()
+            following = next(remaining, None)
+            if following is not None:
+                pending.append((following, pool.submit(work, following)))
+            yield part, future.result()
+
+
+class ScoredBlock:
+    """A block of users scored over the serving catalogue ``codes`` (model items first).
+
+    ``histories[i]``: model rows of user ``user_codes[i]``'s items, oldest first (as
+    ``rank_block`` takes them)."""
+
+    def __init__(self, model: Any, codes: np.ndarray, user_codes: Sequence[int | None],
+                 histories: Sequence[np.ndarray]) -> None:
+        self.model = model
+        self.codes = codes
+        n, m = len(histories), len(codes)
+        raw, _ = ranking.block_logits(model, codes, user_codes, histories)  # rank_block's own logits
+        self.raw = raw
+        self.tie = ranking.tie_breaks(model, codes)
+        if not m:
+            self.peaks = np.zeros(n)
+            self.totals = np.ones(n)
+            return
+        peaks = raw.max(axis=1, keepdims=True)
+        # rank_block's softmax, step by step into one buffer (the same operations, so the same bits).
+        exps = np.subtract(raw, peaks)
+        np.divide(exps, model.temperature, out=exps)
+        np.exp(exps, out=exps)
+        self.exps = exps
+        self.peaks = peaks[:, 0]
+        self.totals = exps.sum(axis=1)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def scores(self, row: int, positions: np.ndarray) -> np.ndarray:
+        """Scores of ``positions`` (into ``codes``) for the block's ``row``-th user."""
+        if not len(self.codes):
+            return np.empty(0)
+        return self.exps[row, positions] / self.totals[row]
+
+    def top(self, rows: np.ndarray | Sequence[int] | None, width: int,
+            allowed: np.ndarray | None = None) -> list[np.ndarray]:
+        """For each of ``rows`` (None: every user of the block): the positions of the ``width``
+        best allowed catalogue entries (``allowed``: a bool mask over ``codes``, None = all),
+        best first, ties to the lower position — the prefix of the stable full sort that
+        ``rank_block`` takes."""
+        raw = self.raw if rows is None else self.raw[np.asarray(rows, np.int64)]
+        return top_positions(raw, self.tie, width, allowed)
+
+
+def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndarray | None = None,
+                  exact_below: int | None = None) -> list[np.ndarray]:
+    """Row-wise: the ``width`` best columns by ``raw + tie`` (descending, ties by ascending
+    column) among ``allowed`` columns; fewer where fewer are allowed. Up to ``exact_below``
+    allowed columns (default ``EXACT_BELOW``) are ordered outright."""
+    exact_below = EXACT_BELOW if exact_below is None else exact_below
+    rows, n = raw.shape
+    columns = np.arange(n) if allowed is None else np.flatnonzero(allowed)
+    width = min(int(width), len(columns))
+    if width <= 0 or not rows:
+        return [np.empty(0, np.int64) for _ in range(rows)]
+    if len(columns) <= max(exact_below, 2 * width):
+        keys = raw[:, columns] + tie[columns]
+        order = ranking.best_first_block(keys, width)
+        return list(columns[order])
+    # A lower bound of each row's width-th best key: the width-th best of a column sample.
+    # About 4 sqrt(n width) sampled columns leave about sqrt(n width) / 4 survivors per row:
+    # the partition of the sample and the sort of the survivors then cost about the same.
+    stride = max(1, len(columns) // max(4 * width, int(4 * np.sqrt(len(columns) * width))))
+    sample = columns[::stride]
+    sampled = raw[:, sample] + tie[sample]
+    bound = -np.partition(-sampled, width - 1, axis=1)[:, width - 1]
+    # key = raw + tie with 0 <= tie <= 1e-9 (and rounding): key >= bound needs raw >= this.
+    lower = bound - (2e-9 + np.abs(bound) * 1e-15)
+    mask = raw >= lower[:, None]
+    if allowed is not None:
+        mask &= allowed
+    at_row, at_col = np.divmod(np.flatnonzero(mask.ravel()), n)  # row by row, columns ascending
+    keys = raw[at_row, at_col] + tie[at_col]
+    # Order the survivors: row, then key descending, then column ascending (lexsort is
+    # stable, and they come in ascending column order).
+    at_col = at_col[np.lexsort((-keys, at_row))]
+    counts = np.bincount(at_row, minlength=rows)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    if counts.min() >= width:
+        return list(at_col[starts[:, None] + np.arange(width)])
+    return [at_col[s:s + min(width, c)] for s, c in zip(starts.tolist(), counts.tolist())]
+
+
+# ---- segments ------------------------------------------------------------------------------
+def top_users(user_vectors: np.ndarray, targets: np.ndarray, k: int,
+              allowed: np.ndarray | None = None) -> list[np.ndarray]:
+    """For each target vector (rows of ``targets``): the positions of the ``k`` users with the
+    highest affinity ``user_vectors @ target`` among ``allowed`` users (descending, ties by
+    ascending position), computed as ``engine.segments`` does per item (float64, one
+    matrix-vector product per target, so each answer is the one a single query gives)."""
+    users = np.asarray(user_vectors, np.float64)
+    from .segments import _top
+
+    return [_top(users @ target, k, allowed) for target in np.asarray(targets, np.float64)]

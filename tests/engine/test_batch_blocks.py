@@ -1,0 +1,87 @@
+"""Known answers for batch blocks (engine.batch_blocks), no moto: a block's tops and scores are
+``engine.ranking.rank_block``'s to the last bit, whatever the block and however the top is
+searched."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from personalize_mock.engine import batch_blocks
+from personalize_mock.engine.batch_blocks import ScoredBlock, in_parallel, top_positions
+from personalize_mock.engine.factorization import FactorModel
+from personalize_mock.engine.interactions import Matrix
+from personalize_mock.engine.ranking import best_first_block, rank_block, serving_catalogue
+
+
+def _model(extra_items=0):
+    rng = np.random.default_rng(11)
+    users = rng.integers(0, 300, 6000).astype(np.int32)
+    items = (rng.zipf(1.3, 6000) % 400).astype(np.int32)
+    matrix = Matrix.build(users, items)
+    model = FactorModel.fit(matrix, seed=3)
+    if extra_items:  # Items-dataset items the model never saw: raw score 0, equal ties
+        model.extra["catalogue_items"] = np.arange(1000, 1000 + extra_items, dtype=np.int32)
+    return model, matrix
+
+
+def _histories(matrix, users):
+    csr = matrix.csr
+    return [np.asarray(csr.indices[csr.indptr[u]:csr.indptr[u + 1]], np.int64) for u in users]
+
+
+@pytest.mark.parametrize("exact_below", [None, 0])
+@pytest.mark.parametrize("width", [1, 5, 37])
+def test_block_tops_and_scores_are_rank_blocks(width, exact_below, monkeypatch):
+    monkeypatch.setattr(batch_blocks, "EXACT_BELOW", 4096 if exact_below is None else exact_below)
+    model, matrix = _model(extra_items=30)
+    codes = serving_catalogue(model)
+    users = list(range(0, 60, 2))
+    histories = _histories(matrix, users)
+    histories[3] = np.empty(0, np.int64)  # no history: ranked by popularity ties alone
+    expected, expected_scores = rank_block(model, codes, users, histories, width)
+    block = ScoredBlock(model, codes, users, histories)
+    tops = block.top(None, width)
+    for i in range(len(users)):
+        assert np.array_equal(tops[i], expected[i])
+        assert np.array_equal(block.scores(i, tops[i]), expected_scores[i])  # to the last bit
+    # Another block composition, another row order: the same answer per user.
+    again = ScoredBlock(model, codes, users[::-1], histories[::-1])
+    assert np.array_equal(again.top([len(users) - 1], width)[0], expected[0])
+
+
+def test_a_mask_gives_the_first_allowed_of_the_full_ranking():
+    model, matrix = _model(extra_items=10)
+    codes = serving_catalogue(model)
+    users = [4, 9, 17]
+    histories = _histories(matrix, users)
+    full, _ = rank_block(model, codes, users, histories, None)
+    allowed = np.zeros(len(codes), bool)
+    allowed[::3] = True
+    block = ScoredBlock(model, codes, users, histories)
+    for exact_below in (4096, 0):
+        tops = top_positions(block.raw, block.tie, 8, allowed, exact_below=exact_below)
+        for i in range(len(users)):
+            assert tops[i].tolist() == [p for p in full[i].tolist() if allowed[p]][:8]
+    few = np.zeros(len(codes), bool)
+    few[[5, 7]] = True  # fewer allowed than asked for
+    assert [len(t) for t in block.top(None, 8, few)] == [2, 2, 2]
+
+
+def test_sampled_search_keeps_the_stable_order_of_ties():
+    rng = np.random.default_rng(2)
+    raw = rng.integers(0, 6, size=(7, 5000)).astype(np.float64)  # many exact ties
+    tie = np.zeros(5000)
+    tie[rng.integers(0, 5000, 300)] = 1e-9
+    for width in (1, 10, 250):
+        expected = best_first_block(raw + tie, width)
+        got = top_positions(raw, tie, width, exact_below=0)
+        assert all(np.array_equal(g, e) for g, e in zip(got, expected))
+
+
+def test_in_parallel_keeps_the_order_of_the_parts():
+    parts = list(batch_blocks.blocks(23, 4))
+    assert [p.start for p in parts] == [0, 4, 8, 12, 16, 20] and parts[-1].stop == 23
+    seen = [(part, value) for part, value in in_parallel(lambda part: sum(range(part.start, part.stop)), parts, workers=3)]
+    assert [part for part, _ in seen] == parts
+    assert [value for _, value in seen] == [sum(range(p.start, p.stop)) for p in parts]
