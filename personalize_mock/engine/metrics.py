@@ -555,25 +555,30 @@ def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
 # Running a model over a split
 # ---------------------------------------------------------------------------------------------
 def evaluate(
-    recommend: Callable[[int, np.ndarray, int], Sequence[int]],
+    recommend: Callable[[int, np.ndarray, int], Sequence[int]] | None,
     split: Split,
     k: int = MAX_K,
     catalogue_size: int | None = None,
     budget: int = REQUEST_BUDGET,
+    recommend_many: Callable[[np.ndarray, list[np.ndarray], int], Sequence[Sequence[int]]] | None = None,
 ) -> dict[str, float]:
     """:func:`request_metrics` of ``recommend(user_code, history_item_codes, k)`` over the
     :func:`next_item_requests` of a split (the service's published shape: docs/metrics.md).
 
     ``history_item_codes`` is what the user did before the request, oldest first. The
     recipe-type specifics (ranking an input list, related items of the last history item,
-    popular items) belong in ``recommend``. ``catalogue_size`` defaults to the distinct items
-    of the split's interactions; the service uses distinct items in Interactions + Items.
+    popular items) belong in ``recommend``. A model that answers many requests at once (one
+    matrix product) passes ``recommend_many(user_codes, histories, k)`` instead, returning one
+    list per request. ``catalogue_size`` defaults to the distinct items of the split's
+    interactions; the service uses distinct items in Interactions + Items.
     """
     requests = next_item_requests(split, budget)
-    recommended = [
-        recommend(user, history, k)
-        for user, history in zip(requests.users.tolist(), requests.histories)
-    ]
+    if recommend_many is not None:
+        recommended = list(recommend_many(requests.users, requests.histories, k))
+    else:
+        assert recommend is not None, "evaluate needs recommend or recommend_many"
+        recommended = [recommend(user, history, k)
+                       for user, history in zip(requests.users.tolist(), requests.histories)]
     size = split.n_items if catalogue_size is None else catalogue_size
     return request_metrics(recommended, requests, size)
 

@@ -358,6 +358,24 @@ def test_evaluate_with_an_oracle_and_a_popularity_baseline():
     assert len(calls) == len(requests) and {k for _, k in calls} == {10}
 
 
+def test_evaluate_in_one_batch_equals_one_request_at_a_time():
+    users, items, ts = interactions(300, 30, n_items=200)
+    split = holdout_split(users, items, ts, seed=5)
+
+    def popular(user, history, k):  # the most frequent items the history lacks
+        ranked = np.argsort(-np.bincount(items, minlength=200), kind="stable")
+        return ranked[~np.isin(ranked, history)][:k]
+
+    batches = []
+
+    def many(user_codes, histories, k):
+        batches.append(len(histories))
+        return [popular(u, h, k) for u, h in zip(user_codes.tolist(), histories)]
+
+    assert evaluate(None, split, recommend_many=many) == evaluate(popular, split)
+    assert batches == [len(next_item_requests(split))]
+
+
 # ---- segmentation -----------------------------------------------------------------------------
 def test_segmentation_split_holds_out_20_percent_per_user():
     users, items, ts = interactions(50, 10)
