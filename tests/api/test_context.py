@@ -135,6 +135,11 @@ def test_recommendations_follow_the_context(api):
     assert first == again
     plain = api.runtime.get_recommendations(campaignArn=arn, userId="u5")["itemList"]
     assert plain != first and sum(entry["score"] for entry in first) <= 1.0 + 1e-6
+    # *Interactions datasets*: "contextual metadata helps decrease the cold-start phase for new
+    # or unidentified users": a user without history gets what sells under their context.
+    new = api.runtime.get_recommendations(campaignArn=arn, userId="new-user", numResults=10,
+                                          context={"DISCOUNT": "Yes"})["itemList"]
+    assert sum(entry["itemId"] in ON_SALE for entry in new) >= 8
 
 
 def test_context_recorded_with_events_feeds_the_next_training(api):
