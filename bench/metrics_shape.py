@@ -1,6 +1,6 @@
 """The shape of GetSolutionMetrics on MovieLens-100k, through boto3 (issue 14, point 15).
 
-    python bench/metrics_shape.py [--seeds 3] [--recipe aws-user-personalization]
+    python bench/metrics_shape.py [--seeds 3] [--recipe aws-user-personalization] [--hpo]
 
 Every published GetSolutionMetrics output of the real service shows MRR@25 within about 30 %
 of NDCG@10 and NDCG@10 3.4-6.2 times precision@10 (see docs/metrics.md). This script imports
@@ -11,7 +11,8 @@ and the two ratios. Target: 0.7 <= MRR@25 / NDCG@10 <= 1.3 and 3 <= NDCG@10 / P@
 
 MovieLens-100k is read from the recbole==1.2.1 wheel, downloaded with ``pip download --no-deps``
 into ``PERSONALIZE_MOCK_BENCH_CACHE`` (default ``~/.cache/personalize-mock-bench``); the data is
-never committed.
+never committed. ``--hpo`` trains with performHPO over hidden_dimension [32, 64] (4 candidates)
+and prints the tuned value.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def interactions_csv(rows: np.ndarray) -> str:
     return "\n".join(lines) + "\n"
 
 
-def metrics_for(body: str, seed: int, recipe: str) -> tuple[dict[str, float], float]:
+def metrics_for(body: str, seed: int, recipe: str, hpo: bool = False) -> tuple[dict[str, float], float]:
     with mock_personalize(seed=seed):
         s3 = boto3.client("s3", region_name=REGION)
         p = boto3.client("personalize", region_name=REGION)
@@ -88,12 +89,19 @@ def metrics_for(body: str, seed: int, recipe: str) -> tuple[dict[str, float], fl
                                           dataSource={"dataLocation": "s3://ml100k/interactions.csv"})
         status = p.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"])["datasetImportJob"]
         assert status["status"] == "ACTIVE", status.get("failureReason")
-        solution = p.create_solution(name="s", datasetGroupArn=group, recipeArn=RECIPE + recipe)["solutionArn"]
+        options = {"performHPO": True, "solutionConfig": {"hpoConfig": {
+            "algorithmHyperParameterRanges": {"integerHyperParameterRanges": [
+                {"name": "hidden_dimension", "minValue": 32, "maxValue": 64}]},
+            "hpoResourceConfig": {"maxNumberOfTrainingJobs": "4", "maxParallelTrainingJobs": "2"}}}} if hpo else {}
+        solution = p.create_solution(name="s", datasetGroupArn=group, recipeArn=RECIPE + recipe,
+                                     **options)["solutionArn"]
         started = time.perf_counter()
         version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
         seconds = time.perf_counter() - started
         described = p.describe_solution_version(solutionVersionArn=version)["solutionVersion"]
         assert described["status"] == "ACTIVE", described.get("failureReason")
+        if hpo:
+            print(f"  tunedHPOParams: {described['tunedHPOParams']['algorithmHyperParameters']}")
         return p.get_solution_metrics(solutionVersionArn=version)["metrics"], seconds
 
 
@@ -101,6 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3, help="seed switch values 1..N (each a separate training)")
     parser.add_argument("--recipe", default="aws-user-personalization")
+    parser.add_argument("--hpo", action="store_true", help="performHPO over hidden_dimension [32, 64]")
     args = parser.parse_args()
 
     print("published (NDCG@10, P@10, MRR@25) -> MRR/NDCG, NDCG/P:")
@@ -111,7 +120,7 @@ def main() -> None:
     print(f"\nMovieLens-100k as watch + click events ({body.count(chr(10)) - 1} rows), {args.recipe}:")
     mrr_ndcg, ndcg_p = [], []
     for seed in range(1, args.seeds + 1):
-        metrics, seconds = metrics_for(body, seed, args.recipe)
+        metrics, seconds = metrics_for(body, seed, args.recipe, args.hpo)
         a, b = metrics[MRR] / metrics[NDCG], metrics[NDCG] / metrics[P]
         mrr_ndcg.append(a)
         ndcg_p.append(b)
