@@ -58,27 +58,29 @@ def learn(items: np.ndarray, context: Mapping[str, np.ndarray]) -> dict[str, dic
     for name, column in context.items():
         if name.upper() in RESERVED or column is None or len(column) != len(items):
             continue
-        present = np.array([value is not None and value != "" for value in column], bool)
-        if not present.any():
-            continue
-        values, value_index, counts = np.unique(column[present].astype(str), return_inverse=True,
-                                                return_counts=True)
-        keep = np.flatnonzero(counts >= MIN_SUPPORT)
-        keep = keep[np.argsort(-counts[keep], kind="stable")][:MAX_VALUES]
+        # Factorize the values in one pass (first-appearance order; None and "" are absent).
+        seen: dict[Any, int] = {}
+        value_index = np.fromiter((seen.setdefault(v, len(seen)) for v in column.tolist()), np.int64,
+                                  count=len(column))
+        names = list(seen)
+        valid = np.array([v is not None and v != "" for v in names], bool)
+        counts = np.bincount(value_index, minlength=len(names)) * valid
+        ranked = np.argsort(-counts, kind="stable")
+        top = ranked[counts[ranked] >= MIN_SUPPORT][:MAX_VALUES]
+        keep = np.array(sorted(top.tolist(), key=lambda v: str(names[v])), np.int64)  # by value
         if not len(keep):
             continue
-        keep = np.sort(keep)
-        rows = np.full(len(values), -1)
+        present = valid[value_index]
+        rows = np.full(len(names), -1)
         rows[keep] = np.arange(len(keep))
         n_items = np.bincount(item_index[present], minlength=len(codes)).astype(np.float64)
-        table = np.zeros((len(keep), len(codes)))
         row_of = rows[value_index]
         chosen = row_of >= 0
-        np.add.at(table, (row_of[chosen], item_index[present][chosen]), 1.0)
-        total = float(present.sum())
-        expected = np.outer(counts[keep].astype(np.float64), n_items) / total
+        table = np.bincount(row_of[chosen] * len(codes) + item_index[chosen],
+                            minlength=len(keep) * len(codes)).reshape(len(keep), len(codes))
+        expected = np.outer(counts[keep].astype(np.float64), n_items) / float(present.sum())
         lifts = np.log((table + PRIOR) / (expected + PRIOR)).astype(np.float32)
-        learned[name] = {"values": [str(v) for v in values[keep]], "codes": codes, "lifts": lifts}
+        learned[name] = {"values": [str(names[v]) for v in keep], "codes": codes, "lifts": lifts}
     return learned
 
 
