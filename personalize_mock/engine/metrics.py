@@ -364,8 +364,10 @@ def _averaged(lists: Sequence[Sequence[int]], truths: Sequence[np.ndarray], weig
         dcg = gains[:, :k].sum(axis=1)
         ideal = _IDEAL_DCG[np.clip(n_truth, 1, k) - 1]  # dcg is 0 when n_truth is 0
         out[f"normalized_discounted_cumulative_gain_at_{k}"] = mean(dcg / ideal)
+    single = n_truth.max(initial=0) <= 1  # one relevant item per row: hit@K / K, never above 1/K
     for k in (5, 10, 25):
-        out[f"precision_at_{k}"] = mean(relevant[:, :k].sum(axis=1) / k)
+        hits = relevant[:, :k].sum(axis=1)
+        out[f"precision_at_{k}"] = mean(hits > 0) / k if single else mean(hits / k)
     return {key: out[key] for key in RANKING_KEYS}
 
 

@@ -77,7 +77,7 @@ def test_metrics_have_the_published_shape(api, trained_group):
         # 1/rank <= 1/log2(1 + rank) (so MRR@25 <= NDCG@25), and every hit in the top 10
         # adds between 1/log2(11) and 1 to NDCG@10 for 0.1 to precision@10.
         assert metrics["precision_at_5"] <= 0.2 and metrics["precision_at_25"] <= 0.04, metrics
-        assert metrics[MRR] <= metrics["normalized_discounted_cumulative_gain_at_25"], metrics
+        assert metrics[MRR] <= metrics["normalized_discounted_cumulative_gain_at_25"] + 1e-12, metrics
         assert 2.89 <= metrics[NDCG] / metrics[P] <= 10, metrics
         ratios.append((metrics[MRR] / metrics[NDCG], metrics[NDCG] / metrics[P]))
     # The published range (MRR@25 / NDCG@10 0.74-1.10, NDCG@10 / P@10 3.4-6.2) with the
@@ -96,3 +96,17 @@ def test_popularity_baseline_keeps_the_shape(api, trained_group):
     assert popular["precision_at_5"] <= 0.2 and popular[MRR] <= popular["normalized_discounted_cumulative_gain_at_25"]
     if popular[P] > 0:
         assert 3 <= popular[NDCG] / popular[P] <= 10  # 10 when every hit is at rank 1
+
+
+def test_recommender_model_metrics_follow_the_same_protocol(api):
+    # DescribeRecommender's modelMetrics are the same eight metrics (fact sheet §8), so they
+    # carry the same one-relevant-item invariants.
+    from tests.api.test_recommenders import create, describe, domain_group, wait
+
+    group = domain_group(api)
+    arn = create(api, group, "for-you")
+    metrics = wait(lambda: describe(api, arn))["modelMetrics"]
+    assert metrics["precision_at_5"] <= 0.2 and metrics["precision_at_25"] <= 0.04, metrics
+    assert metrics[MRR] <= metrics["normalized_discounted_cumulative_gain_at_25"] + 1e-12, metrics
+    if metrics[P] > 0:
+        assert 2.89 <= metrics[NDCG] / metrics[P] <= 10, metrics
