@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .factorization import FactorModel
+from .factorization import FactorModel, recency_weights
 from .interactions import Index, Matrix
 
 ITEM_ITEM_MAX_ITEMS = 2500  # EASE up to this many items (dense items x items inverse)
@@ -43,7 +43,8 @@ EASE_REGULARIZATION = 4.0  # lambda = this x the mean interactions per item
 SMOOTHING = 1e-3  # weight of item co-occurrence (cosine) added to EASE's weights, x their largest
 HALF_LIFE = 5.0  # events: recency weighting of a user's history
 SVD_FACTORS = 128
-SVD_ITERATIONS = 4
+SVD_ITERATIONS = 4  # power iterations; half as many above LARGE interactions
+LARGE = 2_000_000
 CALIBRATION_KS = (1, 10, 25)
 CALIBRATION_USERS = 1000
 CALIBRATION_MIN = 30  # fewer held-out requests: the default temperature (std of logits / 4)
@@ -78,7 +79,8 @@ def fit(matrix: Matrix, seed: int, factors: int | None = None, half_life: float 
     else:
         from sklearn.utils.extmath import randomized_svd  # scikit-learn loads only to train
 
-        _, sigma, vt = randomized_svd(matrix.csr.astype(np.float32), k, n_iter=SVD_ITERATIONS,  # type: ignore[attr-defined]
+        iterations = SVD_ITERATIONS if matrix.csr.nnz <= LARGE else SVD_ITERATIONS // 2  # type: ignore[attr-defined]
+        _, sigma, vt = randomized_svd(matrix.csr.astype(np.float32), k, n_iter=iterations,  # type: ignore[attr-defined]
                                       random_state=np.random.RandomState(seed % 2**32))
         vectors = np.ascontiguousarray(vt.T, dtype=np.float32)
         # A user folds in with the strong components weighted up (sqrt of the singular value
@@ -143,7 +145,7 @@ def calibrate(model: FactorModel, histories: list[np.ndarray], nexts: np.ndarray
     if len(histories) > CALIBRATION_USERS:
         pick = np.sort(rng.choice(len(histories), CALIBRATION_USERS, replace=False))
         histories, nexts = [histories[i] for i in pick], nexts[pick]
-    full = model.raw_block(model.user_block(histories))  # (n, items)
+    full = fast_raw(model, histories).astype(np.float64)  # (n, items)
     n, items = full.shape
     raw = full
     if exclude_history:
@@ -160,8 +162,9 @@ def calibrate(model: FactorModel, histories: list[np.ndarray], nexts: np.ndarray
     # The logit transform is monotone: the tops, the tail sample and the peaks are taken once
     # on raw scores. The softmax normaliser: the catalogue's top exactly, the rest from a
     # sample of columns (scaled up), the unseen items at raw 0.
-    top, full_top = _top(raw, width), _top(full, width)
-    rest = _tail_sample(full, width, rng)
+    full_top = _top(full, width)
+    top = _top(raw, width) if exclude_history else full_top
+    rest = _tail_sample(full, full_top[:, -1:] if width else np.full((n, 1), np.inf), rng)
     rest_scale = (items - width) / max(rest.shape[1], 1)
     # Too few requests, or a K whose list holds (nearly) everything, say nothing about scale.
     usable = [k for k in CALIBRATION_KS if 0 < hits[k] < 1 and k < catalogue / 2] if n >= CALIBRATION_MIN else []
@@ -230,17 +233,45 @@ def _top(raw: np.ndarray, width: int) -> np.ndarray:
     return -np.sort(-np.partition(raw, items - width, axis=1)[:, items - width:], axis=1)
 
 
-def _tail_sample(raw: np.ndarray, width: int, rng: np.random.Generator) -> np.ndarray:
-    """Raw scores below each row's top ``width``, sampled (the same columns for every row;
-    the top entries among them are dropped by clipping to the row's ``width``-th score)."""
+def _tail_sample(raw: np.ndarray, floor: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Raw scores below each row's ``floor`` (its top's lowest score), sampled: the same
+    columns for every row; the entries of a row's top among them are dropped."""
     n, items = raw.shape
-    if items <= width:
-        return np.empty((n, 0))
-    columns = np.arange(items) if items - width <= TAIL_SAMPLE else np.sort(rng.choice(items, TAIL_SAMPLE, replace=False))
+    if items <= TAIL_SAMPLE:
+        columns = np.arange(items)
+    else:
+        columns = np.sort(rng.choice(items, TAIL_SAMPLE, replace=False))
     sample = raw[:, columns]
-    # Columns that are in a row's top are counted there already: push them out of the tail.
-    floor = -np.partition(-raw, width - 1, axis=1)[:, width - 1:width] if width else np.full((n, 1), np.inf)
     return np.where(sample >= floor, -np.inf, sample)
+
+
+def fast_raw(model: FactorModel, histories: list[np.ndarray]) -> np.ndarray:
+    """Raw scores (users x model items) in float32 for the offline evaluation and the
+    calibration: the same model and recency weights as serving, without the fixed-point
+    exactness that serving needs (a block's rows need not match single requests here)."""
+    n, items = len(histories), len(model.items)
+    cached = model.cache.get("float32")
+    if cached is None:
+        target = None if model.item_item else np.ascontiguousarray(model.item_factors, np.float32)
+        cached = (np.ascontiguousarray(model._query(), np.float32), target)
+        model.cache["float32"] = cached
+    query, target = cached
+    if not n:
+        return np.zeros((0, items), np.float32)
+    if model.half_life > 0:
+        window = int(model.half_life * 17) + 1
+        histories = [h[-window:] for h in histories]
+        weights = np.concatenate([recency_weights(len(h), model.half_life) for h in histories]) / 2.0**16
+    else:
+        weights = np.ones(sum(len(h) for h in histories))
+    import scipy.sparse as sp
+
+    lengths = np.fromiter((len(h) for h in histories), np.int64, n)
+    rows = np.concatenate(histories).astype(np.int64) if lengths.sum() else np.empty(0, np.int64)
+    fold = sp.csr_matrix((weights.astype(np.float32), rows, np.concatenate([[0], np.cumsum(lengths)])),
+                         shape=(n, query.shape[0]))
+    users = np.asarray(fold @ query, np.float32)
+    return users if target is None else users @ target.T
 
 
 # ---- training with metrics -------------------------------------------------------------------
@@ -313,20 +344,44 @@ def _ranked_requests(model: FactorModel, split: Any, index: Index, k: int = 25,
     except Exception:  # a different protocol: rank per request instead
         return {}
     ready: dict[tuple[int, int], np.ndarray] = {}
+    lengths = np.fromiter((len(h) for h in histories), np.int64, len(histories))
+    flat = index.positions(np.concatenate(histories)) if lengths.sum() else np.empty(0, np.int64)
+    bounds = np.concatenate([[0], np.cumsum(lengths)])
+    tie = (model.item_popularity / max(float(model.item_popularity.max()), 1.0)).astype(np.float32)
     for start in range(0, len(users), block):
-        chunk = [index.positions(np.asarray(h)) for h in histories[start:start + block]]
+        stop = min(start + block, len(users))
+        chunk = [flat[bounds[i]:bounds[i + 1]] for i in range(start, stop)]
         chunk = [rows[rows >= 0] for rows in chunk]
-        raw = model.raw_block(model.user_block(chunk))
-        raw += model.item_popularity * (1e-9 / max(float(model.item_popularity.max()), 1.0))
+        raw = fast_raw(model, chunk)
+        raw += tie * np.float32(1e-6) * (np.abs(raw).max(axis=1, keepdims=True) + np.float32(1e-30))
         for i, rows in enumerate(chunk):
             raw[i, rows] = -np.inf
-        width = min(k, raw.shape[1])
-        head = np.argpartition(-raw, width - 1, axis=1)[:, :width] if width else np.empty((len(chunk), 0), np.int64)
-        for i, user in enumerate(users[start:start + block]):
-            order = head[i][np.argsort(-raw[i, head[i]], kind="stable")]
-            order = order[np.isfinite(raw[i, order])]
-            ready[(user, len(histories[start + i]))] = index.codes[order]
+        heads = _top_columns(raw, min(k, raw.shape[1]))
+        for i, user in enumerate(users[start:stop]):
+            order = heads[i][np.isfinite(raw[i, heads[i]])]
+            ready[(user, int(lengths[start + i]))] = index.codes[order]
     return ready
+
+
+def _top_columns(raw: np.ndarray, width: int, sample: int = 2048) -> list[np.ndarray]:
+    """Row-wise ``width`` highest columns, best first. On wide rows a strided sample of the
+    columns gives each row a lower bound of its ``width``-th value, and only the columns at
+    or above it are sorted (a partition of every whole row costs several times more)."""
+    n, m = raw.shape
+    if width <= 0:
+        return [np.empty(0, np.int64) for _ in range(n)]
+    if m <= 4 * sample:
+        head = np.argpartition(-raw, width - 1, axis=1)[:, :width]
+        return [h[np.argsort(-raw[i, h], kind="stable")] for i, h in enumerate(head)]
+    stride = m // sample
+    picked = raw[:, ::stride]
+    bound = -np.partition(-picked, width - 1, axis=1)[:, width - 1]
+    rows, columns = np.nonzero(raw >= bound[:, None])
+    values = raw[rows, columns]
+    order = np.lexsort((columns, -values, rows))
+    rows, columns = rows[order], columns[order]
+    starts = np.searchsorted(rows, np.arange(n + 1))
+    return [columns[starts[i]:min(starts[i] + width, starts[i + 1])] for i in range(n)]
 
 
 def _fallback_temperature(model: FactorModel, matrix: Matrix) -> float:
