@@ -43,7 +43,7 @@ APPROXIMATE = {
     "reported, but no solution versions are created on a schedule. `performAutoML` takes the first recipe "
     "of `autoMLConfig.recipeList` (reported as `autoMLResult`) without comparing the recipes.",
     "GetRecommendations": "Response contract as documented (scores, filters, promotions, metadata, "
-    "exploration, `recommendationId`); the items and scores come from the emulator's model.",
+    "exploration, `context`, `recommendationId`); the items and scores come from the emulator's model.",
     "GetPersonalizedRanking": "Contract as documented (softmax scores over the known input items, unknown "
     "items last without a score); the order comes from the emulator's model.",
     "GetActionRecommendations": "Propensity scores from the emulator's own next-best-action model.",
@@ -62,7 +62,7 @@ APPROXIMATE = {
 FAMILIES = {
     "user_personalization": "collaborative-filtering model of the interactions (item-item, or low-rank for "
     "large catalogues); each user's history, events included, is read at request time, recent events "
-    "weighted more",
+    "weighted more ([model](model.md))",
     "personalized_ranking": "the user-personalization model, scoring only the input list",
     "popularity": "interaction counts from distinct users",
     "trending": "growth of interaction counts between the two latest trend intervals",
