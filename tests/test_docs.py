@@ -253,3 +253,12 @@ def test_every_lifecycle_model_is_in_the_lifecycles_table() -> None:
             if not found:
                 missing.append(states.model_name(kind, phase))
     assert not missing, f"docs/lifecycles.md has no row for {', '.join(missing)}"
+
+
+def test_exploration_example_is_what_the_model_does() -> None:
+    """docs/recommendations.md's exploration example is re-run (python -m tools.exploration)."""
+    from tools import exploration
+
+    page = (DOCS / "recommendations.md").read_text()
+    printed = "\n".join(exploration.lines())
+    assert printed in page, f"docs/recommendations.md is stale: run python -m tools.exploration\n{printed}"
