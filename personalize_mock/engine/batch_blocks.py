@@ -135,12 +135,16 @@ def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndar
         order = ranking.best_first_block(keys, width)
         return list(columns[order])
     # A lower bound of each row's width-th best key: the width-th best of a column sample.
-    # About 4 sqrt(n width) sampled columns leave about sqrt(n width) / 4 survivors per row:
+    # About 2 sqrt(n width) sampled columns leave about sqrt(n width) / 2 survivors per row:
     # the partition of the sample and the sort of the survivors then cost about the same.
-    stride = max(1, len(columns) // max(4 * width, int(4 * np.sqrt(len(columns) * width))))
-    sample = columns[::stride]
-    sampled = raw[:, sample] + tie[sample]
-    bound = -np.partition(-sampled, width - 1, axis=1)[:, width - 1]
+    stride = max(1, len(columns) // max(4 * width, int(2 * np.sqrt(len(columns) * width))))
+    if allowed is None:
+        sampled = raw[:, ::stride] + tie[::stride]
+    else:
+        sample = columns[::stride]
+        sampled = raw[:, sample] + tie[sample]
+    at = sampled.shape[1] - width
+    bound = np.partition(sampled, at, axis=1)[:, at]
     # key = raw + tie with 0 <= tie <= 1e-9 (and rounding): key >= bound needs raw >= this.
     lower = bound - (2e-9 + np.abs(bound) * 1e-15)
     mask = raw >= lower[:, None]
@@ -148,10 +152,19 @@ def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndar
         mask &= allowed
     at_row, at_col = np.divmod(np.flatnonzero(mask.ravel()), n)  # row by row, columns ascending
     keys = raw[at_row, at_col] + tie[at_col]
+    counts = np.bincount(at_row, minlength=rows)
+    if counts.min() > 2 * width:  # narrow the survivors to each row's exact width-th key first
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        padded = np.full((rows, int(counts.max())), -np.inf)
+        padded[at_row, np.arange(len(at_row)) - starts[at_row]] = keys
+        cut = padded.shape[1] - width
+        kth = np.partition(padded, cut, axis=1)[:, cut]
+        keep = keys >= kth[at_row]
+        at_row, at_col, keys = at_row[keep], at_col[keep], keys[keep]
+        counts = np.bincount(at_row, minlength=rows)
     # Order the survivors: row, then key descending, then column ascending (lexsort is
     # stable, and they come in ascending column order).
     at_col = at_col[np.lexsort((-keys, at_row))]
-    counts = np.bincount(at_row, minlength=rows)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     if counts.min() >= width:
         return list(at_col[starts[:, None] + np.arange(width)])

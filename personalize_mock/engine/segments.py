@@ -22,7 +22,7 @@ user's history and cannot tell a likely user from an unrelated one.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +35,7 @@ __all__ = [
     "ItemAttributeAffinityModel",
     "effective_factors",
     "parse_attribute_query",
+    "sample_truth",
 ]
 
 _EMPTY = np.empty(0, np.int32)
@@ -121,7 +122,15 @@ class ItemAffinityModel:
         if not len(item_rows) or not len(self.users):
             return np.zeros(len(self.users), np.float64)
         target = self.factors.item_factors[item_rows].astype(np.float64).mean(axis=0)
-        return self.user_vectors.astype(np.float64) @ target
+        return self._users64() @ target
+
+    def _users64(self) -> np.ndarray:
+        """The user vectors in float64, converted once per model (the factor model's derived
+        cache, never saved): a batch segment job or an evaluation asks for many items."""
+        cached = self.factors.cache.get("segment_users64")
+        if cached is None:
+            cached = self.factors.cache["segment_users64"] = self.user_vectors.astype(np.float64)
+        return cached  # type: ignore[return-value]
 
     def _allowed(self, exclude_users: Iterable[int] | np.ndarray | None) -> np.ndarray | None:
         codes = _as_codes(exclude_users)
@@ -154,6 +163,35 @@ class ItemAffinityModel:
     def users_for_items(self, item_codes: Iterable[int], k: int) -> dict[int, np.ndarray]:
         """:meth:`users_for_item` for several items (one batch segment job)."""
         return {int(code): self.users_for_item(int(code), k) for code in item_codes}
+
+    def allowed_users_for_item(self, item_code: int, k: int, allowed: np.ndarray | None) -> np.ndarray:
+        """The first ``k`` of :meth:`users_for_item`'s whole ranking that ``allowed`` (a bool
+        mask over ``users``, None = all) lets through, without ranking everyone."""
+        row = self.factors.items.position(int(item_code))
+        scores = self.activity.astype(np.float64) if row < 0 else self.affinities(np.array([row]))
+        return self.users.codes[_top(scores, k, allowed)]
+
+
+MAX_EVALUATED_ITEMS = 2000  # test items a segmentation model is evaluated on
+
+
+def sample_truth(truth: Mapping[int, np.ndarray], seed: int, limit: int = MAX_EVALUATED_ITEMS) -> dict[int, np.ndarray]:
+    """A USER_SEGMENTATION split's ground truth (user -> held-out items) kept to at most
+    ``limit`` distinct items, a sample drawn with ``seed``: each item's evaluation ranks every
+    user, so a catalogue of 50,000 items would rank users 50,000 times. Small catalogues are
+    evaluated whole."""
+    if not truth:
+        return dict(truth)
+    lengths = np.fromiter((len(v) for v in truth.values()), np.int64, len(truth))
+    flat = np.concatenate([np.asarray(v, np.int64) for v in truth.values()]) if lengths.sum() else np.empty(0, np.int64)
+    items = np.unique(flat)
+    if len(items) <= limit:
+        return dict(truth)
+    chosen = np.sort(np.random.default_rng(seed % 2**32).choice(items, limit, replace=False))
+    keep = np.isin(flat, chosen)
+    parts = np.split(keep, np.cumsum(lengths)[:-1])
+    values = np.split(flat, np.cumsum(lengths)[:-1])
+    return {user: items_[mask] for user, items_, mask in zip(truth, values, parts) if mask.any()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -398,3 +436,13 @@ class ItemAttributeAffinityModel:
         scores = self.affinity.affinities(rows)
         top = _top(scores, k, self.affinity._allowed(exclude_users))
         return self.affinity.users.codes[top]
+
+    def allowed_users_for_query(self, query: str, k: int, allowed: Callable[[], np.ndarray | None]) -> np.ndarray:
+        """The first ``k`` of :meth:`users_for_query`'s whole ranking that the mask over
+        ``affinity.users`` lets through; ``allowed()`` is asked only when the segment is not
+        empty (a query that matches nothing needs no filter)."""
+        rows = self.affinity.factors.items.positions(self.items_for_query(query))
+        rows = rows[rows >= 0]
+        if not len(rows):
+            return _EMPTY.copy()
+        return self.affinity.users.codes[_top(self.affinity.affinities(rows), k, allowed())]

@@ -209,7 +209,7 @@ def _train_related(family: str, data: TrainingData, seed: int, params: dict[str,
 
 def _train_segments(family: str, data: TrainingData, seed: int, params: dict[str, str]) -> Trained:
     from .metrics import evaluate_segments, segmentation_split
-    from .segments import ItemAffinityModel, ItemAttributeAffinityModel
+    from .segments import ItemAffinityModel, ItemAttributeAffinityModel, sample_truth
 
     def fit(users: np.ndarray, items: np.ndarray, stamps: np.ndarray) -> Any:
         if family == "item_attribute_affinity":
@@ -219,6 +219,7 @@ def _train_segments(family: str, data: TrainingData, seed: int, params: dict[str
     model = fit(data.users, data.items, data.timestamps)
     metrics: dict[str, float] = {}
     split = segmentation_split(data.users, data.items, data.timestamps, seed)
+    split.truth = sample_truth(split.truth, seed)  # at most MAX_EVALUATED_ITEMS items ranked
     if split.truth:
         part = fit(data.users[split.train], data.items[split.train], data.timestamps[split.train])
         affinity = part.affinity if family == "item_attribute_affinity" else part

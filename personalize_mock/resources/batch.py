@@ -287,7 +287,7 @@ class SegmentsMixin(BatchCommon):
         failure, outputs = take_create_failure("batch-segment-job"), []
         if failure is None:
             failure, outputs = self._run_files(
-                source, target, lambda lines: [self._segment_line(version, line, filter_arn, k) for line in lines], limit)
+                source, target, lambda lines: self._segment_lines(version, lines, filter_arn, k), limit)
         settings = {"filter_arn": filter_arn, "num_results": num_results, "job_input": job_input,
                     "job_output": job_output, "role_arn": role_arn}
         job = BatchSegmentJob(arn, job_name, version, settings, failure)
@@ -296,40 +296,60 @@ class SegmentsMixin(BatchCommon):
         self.create_tagged(self.batch_segment_jobs, job, tags)  # type: ignore[attr-defined]
         return {"batchSegmentJobArn": job.arn}
 
-    def _segment_line(self, version: SolutionVersion, line: str, filter_arn: str | None, k: int) -> str:
-        """One output line: ``usersList`` for an ``itemId`` or an ``itemAttributes`` query."""
+    def _segment_lines(self, version: SolutionVersion, lines: list[str], filter_arn: str | None, k: int) -> list[str]:
+        """The output lines of one file: ``usersList`` for each ``itemId`` or ``itemAttributes``
+        query — the first ``k`` users of the whole ranking that the filter lets through, the
+        filter evaluated once per distinct ``filterValues`` over the model's users."""
         import numpy as np
 
-        try:
-            given = json.loads(line)
-        except ValueError:
-            return json.dumps({"input": line, "output": None, "error": "The line is not valid JSON."})
         model = version.trained.model
+        attributes = version.trained.family == "item_attribute_affinity"
+        affinity = model.affinity if attributes else model
         catalog = self.dataset_groups.get(version.dataset_group_arn).catalog  # type: ignore[attr-defined]
-        everyone = len(catalog.users)
-        try:
-            if not isinstance(given, dict):
-                raise ValueError("Each line must be a JSON object.")
-            if version.trained.family == "item_attribute_affinity":
-                if not isinstance(given.get("itemAttributes"), str):
-                    raise ValueError('Each line needs "itemAttributes" for this recipe.')
-                users = model.users_for_query(given["itemAttributes"], everyone)
-            else:
-                if not isinstance(given.get("itemId"), str):
-                    raise ValueError('Each line needs "itemId" for this recipe.')
-                code = catalog.items.find(given["itemId"])
-                users = model.users_for_item(-1 if code is None else code, everyone)
-            users = np.asarray(users, np.int64)
-            if filter_arn and len(users):
-                mask = self.apply_filter(  # type: ignore[attr-defined]
-                    filter_arn, given.get("filterValues") or {}, version.dataset_group_arn, users, None, None, "UserID"
-                )
-                users = users[mask]
-        except (ValueError, InvalidInputException) as error:
-            message = error.message if isinstance(error, InvalidInputException) else str(error)
-            return json.dumps({"input": given, "output": None, "error": message})
-        names = [catalog.users.values[int(code)] for code in users[:k]]
-        return json.dumps({"input": given, "output": {"usersList": names}, "error": None})
+        masks: dict[str, Any] = {}
+
+        def allowed_for(values: Any) -> Any:
+            if not filter_arn:
+                return None
+            key = json.dumps(values, sort_keys=True, default=str)
+            if key not in masks:
+                try:
+                    masks[key] = self.apply_filter(  # type: ignore[attr-defined]
+                        filter_arn, values or {}, version.dataset_group_arn,
+                        affinity.users.codes.astype(np.int64), None, None, "UserID")
+                except InvalidInputException as error:
+                    masks[key] = error
+            if isinstance(masks[key], InvalidInputException):
+                raise masks[key]
+            return masks[key]
+
+        out = []
+        for line in lines:
+            try:
+                given = json.loads(line)
+            except ValueError:
+                out.append(json.dumps({"input": line, "output": None, "error": "The line is not valid JSON."}))
+                continue
+            try:
+                if not isinstance(given, dict):
+                    raise ValueError("Each line must be a JSON object.")
+                values = given.get("filterValues")
+                if attributes:
+                    if not isinstance(given.get("itemAttributes"), str):
+                        raise ValueError('Each line needs "itemAttributes" for this recipe.')
+                    users = model.allowed_users_for_query(given["itemAttributes"], k, lambda: allowed_for(values))
+                else:
+                    if not isinstance(given.get("itemId"), str):
+                        raise ValueError('Each line needs "itemId" for this recipe.')
+                    code = catalog.items.find(given["itemId"])
+                    users = model.allowed_users_for_item(-1 if code is None else code, k, allowed_for(values))
+            except (ValueError, InvalidInputException) as error:
+                message = error.message if isinstance(error, InvalidInputException) else str(error)
+                out.append(json.dumps({"input": given, "output": None, "error": message}))
+                continue
+            names = [catalog.users.values[int(code)] for code in users[:k]]
+            out.append(json.dumps({"input": given, "output": {"usersList": names}, "error": None}))
+        return out
 
     def describe_batch_segment_job(self, batch_segment_job_arn: str) -> dict[str, Any]:
         return {"batchSegmentJob": self.batch_segment_jobs.describe(batch_segment_job_arn)}

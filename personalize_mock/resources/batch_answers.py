@@ -101,7 +101,7 @@ class FileAnswers:
         return permitted
 
     def _write(self, given: dict[str, Any], entries: list[Entry], user_id: str | None,
-               permitted: Callable[[np.ndarray], np.ndarray]) -> str:
+               permitted: Callable[[np.ndarray], np.ndarray] | None) -> str:
         """The output line: ``_batch_line``'s, from the runtime's entries (exploration added as
         ``ServingMixin._explore`` adds it; ``_predicted_items`` without metadata or promotion
         keeps the item ids and the scores there are)."""
@@ -130,6 +130,8 @@ class FileAnswers:
             key = user_code if user_code in shown or len(histories.of(user_code)) else None
             by_user.setdefault(key, []).append((index, given, user_code, item_code, values))
         users = sorted(by_user, key=lambda c: -1 if c is None else c)
+        self.position_of = np.full(int(codes.max()) + 1 if len(codes) else 0, -1, np.int64)
+        self.position_of[codes] = np.arange(len(codes))
         head = max(k + 1, HEAD) if self.filter_arn else k + 1  # k + 1: room to drop the anchor item
 
         def rank(part: slice) -> tuple[batch_blocks.ScoredBlock, list[np.ndarray]]:
@@ -161,8 +163,9 @@ class FileAnswers:
         picked = picked[:k]
         scores = block.scores(row, picked).tolist()
         entries: list[Entry] = [(c, s, None) for c, s in zip(codes[picked].tolist(), scores)]
-        self.endpoint.score_of = _block_lookup(block, row)
-        return self._write(given, entries, given.get("userId"), permitted)
+        self.endpoint.score_of = _block_lookup(block, row, self.position_of)
+        plain = self.filter_arn is None and item_code is None
+        return self._write(given, entries, given.get("userId"), None if plain else permitted)
 
     # ---- popularity, trending, related items -------------------------------------------------
     def _listed(self, lines: list[tuple[int, dict[str, Any]]], out: list[str | None]) -> None:
@@ -224,22 +227,27 @@ class Exploration:
         self.where = {code: index for index, code in enumerate(self.cold.tolist())}
         self.seed = _model_seed(endpoint)
 
-    def explore(self, entries: list[Entry], permitted: Callable[[np.ndarray], np.ndarray],
+    def explore(self, entries: list[Entry], permitted: Callable[[np.ndarray], np.ndarray] | None,
                 user_id: str | None) -> list[Entry]:
+        """``permitted`` None: the request masks nothing (no filter, no anchor item)."""
         if self.slots <= 0 or not entries or not len(self.cold):
             return entries
         k, slots = self.k, self.slots
-        fresh_mask = np.ones(len(self.cold), bool)
-        for code, _, _ in entries:
-            at = self.where.get(code)
-            if at is not None:
-                fresh_mask[at] = False
-        fresh = self.cold[fresh_mask]
-        candidates = fresh[permitted(fresh)] if len(fresh) else fresh
-        if not len(candidates):
+        removed = sorted(at for at in (self.where.get(code) for code, _, _ in entries) if at is not None)
+        if permitted is None:  # the cold items less the chosen ones, without copying the cold set
+            count = len(self.cold) - len(removed)
+            candidate = lambda i: _skipping(i, removed)  # noqa: E731
+        else:
+            fresh_mask = np.ones(len(self.cold), bool)
+            fresh_mask[removed] = False
+            fresh = np.flatnonzero(fresh_mask)
+            kept = fresh[permitted(self.cold[fresh])] if len(fresh) else fresh
+            count = len(kept)
+            candidate = lambda i: int(kept[i])  # noqa: E731
+        if not count:
             return entries
         rng = random.Random(scoring.seed_of(f"{self.seed}|{user_id or ''}|{k}"))  # as the runtime seeds it
-        picked = [int(candidates[i]) for i in sorted(rng.sample(range(len(candidates)), min(slots, len(candidates))))]
+        picked = [int(self.cold[candidate(i)]) for i in sorted(rng.sample(range(count), min(slots, count)))]
         keep = entries[: max(len(entries) - len(picked), 0)] if len(entries) >= k else entries
         spots = sorted(rng.sample(range(len(keep) + len(picked)), len(picked)))
         score_of = self.endpoint.score_of
@@ -257,20 +265,21 @@ def _warm(model: Any, codes: np.ndarray) -> None:
         model.raw_block(model.user_block([np.empty(0, np.int64)]))
 
 
-def _block_lookup(block: batch_blocks.ScoredBlock, row: int) -> Callable[[list[int]], dict[int, float]]:
-    """code -> score for one user of the block (exploration scores items outside the list):
-    the block's own softmax, which is ``engine.ranking.score_lookup``'s to the last bit."""
-    model, codes = block.model, block.codes
+def _skipping(index: int, removed: list[int]) -> int:
+    """The position of the ``index``-th entry that is not in ``removed`` (sorted positions)."""
+    for at in removed:
+        if at > index:
+            break
+        index += 1
+    return index
 
+
+def _block_lookup(block: batch_blocks.ScoredBlock, row: int, position_of: np.ndarray) -> Callable[[list[int]], dict[int, float]]:
+    """code -> score for one user of the block (exploration scores items outside the list):
+    the block's own softmax, which is ``engine.ranking.score_lookup``'s to the last bit.
+    ``position_of``: catalogue code -> position in ``block.codes``."""
     def score_of(wanted: list[int]) -> dict[int, float]:
-        wanted_codes = np.asarray(wanted, np.int64)
-        positions = model.items.positions(wanted_codes)
-        extra = positions < 0
-        if extra.any():  # Items-dataset items after the model's rows
-            tail = codes[len(model.items):]
-            where = np.searchsorted(tail, wanted_codes[extra])
-            positions[extra] = len(model.items) + where
-        return dict(zip(wanted_codes.tolist(), block.scores(row, positions).tolist()))
+        return dict(zip(wanted, block.scores(row, position_of[np.asarray(wanted, np.int64)]).tolist()))
 
     return score_of
 
@@ -282,7 +291,7 @@ class UserHistories:
 
     def __init__(self, backend: Any, endpoint: Endpoint, model: Any) -> None:
         dataset = backend.group_dataset(endpoint.dataset_group_arn, "INTERACTIONS")
-        self.keys = np.empty(0, np.int64)
+        self.spans: dict[int, tuple[int, int]] = {}
         if dataset is None or not len(dataset.table):
             return
         table = dataset.table
@@ -298,15 +307,11 @@ class UserHistories:
             if (stamps[1:][inside] < stamps[:-1][inside]).any():  # not yet oldest first
                 order = order[np.lexsort((stamps, group))]  # groups stay where they were
         positions = model.items.positions(table.column("ITEM_ID")[order])
-        self.keys = keys
-        self.bounds = np.searchsorted(group, np.arange(len(keys) + 1))
-        self.positions = positions
+        known = positions >= 0  # rows of items the model has
+        bounds = np.searchsorted(group[known], np.arange(len(keys) + 1))
+        self.positions = positions[known]
+        self.spans = dict(zip(keys.tolist(), zip(bounds[:-1].tolist(), bounds[1:].tolist())))
 
     def of(self, user_code: int | None) -> np.ndarray:
-        if user_code is None or not len(self.keys):
-            return np.empty(0, np.int64)
-        at = int(np.searchsorted(self.keys, user_code))
-        if at >= len(self.keys) or self.keys[at] != user_code:
-            return np.empty(0, np.int64)
-        rows = self.positions[self.bounds[at]:self.bounds[at + 1]]
-        return rows[rows >= 0]
+        span = self.spans.get(user_code) if user_code is not None else None
+        return self.positions[span[0]:span[1]] if span else np.empty(0, np.int64)

@@ -230,3 +230,32 @@ def test_parse_attribute_query_errors(query, position, fragment):
 def test_parse_attribute_query_rejects_non_strings():
     with pytest.raises(ValueError, match="must be a string"):
         parse_attribute_query(None)  # type: ignore[arg-type]
+
+
+# ---- batch segment jobs and evaluation at scale --------------------------------------------
+def test_allowed_users_are_the_first_allowed_of_the_whole_ranking(affinity, attribute_model):
+    allowed = np.zeros(len(affinity.users), bool)
+    allowed[::3] = True
+    codes = set(affinity.users.codes[allowed].tolist())
+    for item in (int(GROUP_A_ITEMS[0]), int(GROUP_B_ITEMS[5]), -1):  # -1: no such item
+        whole = affinity.users_for_item(item, 1000)
+        expected = [u for u in whole.tolist() if u in codes][:7]
+        assert affinity.allowed_users_for_item(item, 7, allowed).tolist() == expected
+    whole = attribute_model.users_for_query('ITEMS.GENRES = "Comedy"', 1000)
+    mask = np.zeros(len(attribute_model.affinity.users), bool)
+    mask[::2] = True
+    kept = set(attribute_model.affinity.users.codes[mask].tolist())
+    got = attribute_model.allowed_users_for_query('ITEMS.GENRES = "Comedy"', 5, lambda: mask)
+    assert got.tolist() == [u for u in whole.tolist() if u in kept][:5]
+
+
+def test_sample_truth_keeps_few_items_and_small_truths_whole():
+    from personalize_mock.engine.segments import sample_truth
+
+    truth = {u: np.array([u % 50, 100 + u % 7]) for u in range(200)}
+    assert sample_truth(truth, seed=1) == truth  # 57 items: evaluated whole
+    kept = sample_truth(truth, seed=1, limit=10)
+    items = set(np.concatenate(list(kept.values())).tolist())
+    again = sample_truth(truth, seed=1, limit=10)
+    assert len(items) == 10 and {u: v.tolist() for u, v in kept.items()} == {u: v.tolist() for u, v in again.items()}
+    assert all(set(v.tolist()) <= set(truth[u].tolist()) for u, v in kept.items())
