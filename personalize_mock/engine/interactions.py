@@ -20,6 +20,9 @@ class Index:
 
     @classmethod
     def of(cls, codes: np.ndarray) -> Index:
+        codes = np.asarray(codes)
+        if _dense(codes):  # catalogue codes are small non-negative ints: count, don't sort
+            return cls(np.flatnonzero(np.bincount(codes.astype(np.int64, copy=False))).astype(np.int32))
         return cls(np.unique(codes).astype(np.int32))
 
     def __len__(self) -> int:
@@ -28,6 +31,12 @@ class Index:
     def positions(self, codes: np.ndarray) -> np.ndarray:
         """Model rows of ``codes``; -1 where a code is not in the index."""
         codes = np.asarray(codes, dtype=np.int64)
+        if len(codes) > 4 * len(self.codes) and len(self.codes) and _dense(codes, self.codes):
+            # Many lookups of small codes: one table instead of a binary search each.
+            top = max(int(self.codes[-1]), int(codes.max())) + 1
+            table = np.full(top, -1, np.int64)
+            table[self.codes] = np.arange(len(self.codes))
+            return np.where(codes >= 0, table[np.maximum(codes, 0)], -1)
         where = np.searchsorted(self.codes, codes)
         where = np.clip(where, 0, max(len(self.codes) - 1, 0))
         found = len(self.codes) > 0
@@ -36,6 +45,17 @@ class Index:
 
     def position(self, code: int) -> int:
         return int(self.positions(np.array([code]))[0])
+
+
+def _dense(codes: np.ndarray, *more: np.ndarray) -> bool:
+    """Whether a lookup table over the codes' range costs no more than the codes themselves."""
+    if not len(codes) or codes.dtype.kind not in "iu":
+        return False
+    low, high = int(codes.min()), int(codes.max())
+    for extra in more:
+        if len(extra):
+            low, high = min(low, int(extra.min())), max(high, int(extra.max()))
+    return high < 4 * len(codes) + 1024 and (low >= 0 or bool(more))  # lookups may be -1; an index may not
 
 
 @dataclass
