@@ -84,7 +84,7 @@ class ScoredBlock:
         self.model = model
         self.codes = codes
         n, m = len(histories), len(codes)
-        raw, _ = ranking.block_logits(model, codes, user_codes, histories)  # rank_block's own logits
+        raw, _ = ranking.block_logits(model, codes, list(user_codes), list(histories))  # rank_block's own logits
         self.raw = raw
         self.tie = ranking.tie_breaks(model, codes)
         if not m:
