@@ -134,12 +134,15 @@ def ours_engine(split, matrix, seed) -> dict[int, np.ndarray]:
     return out
 
 
-def als_fit(matrix, seed, config):
+def als_fit(matrix, seed, config, blas_threads: int | None = 1):
+    """implicit's ALS, BLAS on one thread as implicit advises (None: BLAS as configured)."""
+    import contextlib
+
     import implicit
     from threadpoolctl import threadpool_limits
 
     model = implicit.cpu.als.AlternatingLeastSquares(random_state=seed, **config)
-    with threadpool_limits(1, "blas"):
+    with threadpool_limits(blas_threads, "blas") if blas_threads else contextlib.nullcontext():
         model.fit(matrix.csr, show_progress=False)
     return model
 
@@ -192,9 +195,11 @@ def api_setup(clients, name, users, items, stamps):
     s3, p = clients["s3"], clients["personalize"]
     body = "USER_ID,ITEM_ID,TIMESTAMP\n" + "".join(
         f"u{u},i{i},{t}\n" for u, i, t in zip(users.tolist(), items.tolist(), stamps.tolist()))
-    bucket = "bench-train"
+    region = s3.meta.region_name
+    bucket = f"bench-train-{region}"
     if not any(b["Name"] == bucket for b in s3.list_buckets()["Buckets"]):
-        s3.create_bucket(Bucket=bucket)
+        where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        s3.create_bucket(Bucket=bucket, **where)
     s3.put_object(Bucket=bucket, Key=f"{name}.csv", Body=body)
     group = p.create_dataset_group(name=name)["datasetGroupArn"]
     schema = {"type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema",
@@ -205,8 +210,8 @@ def api_setup(clients, name, users, items, stamps):
                                datasetType="Interactions")["datasetArn"]
     job = p.create_dataset_import_job(jobName=f"{name}-import", datasetArn=dataset,
                                       dataSource={"dataLocation": f"s3://{bucket}/{name}.csv"})["datasetImportJobArn"]
-    status = p.describe_dataset_import_job(datasetImportJobArn=job)["datasetImportJob"]["status"]
-    assert status == "ACTIVE", status
+    status = p.describe_dataset_import_job(datasetImportJobArn=job)["datasetImportJob"]
+    assert status["status"] == "ACTIVE", status.get("failureReason")
     return group
 
 
@@ -287,12 +292,13 @@ def clients_in(region: str) -> dict:
             for s in ("s3", "personalize", "personalize-runtime", "personalize-events")}
 
 
-def training_time(data, rounds: int = 5) -> tuple[float, float]:
+def training_time(data, rounds: int = 5) -> tuple[float, float, float]:
     """Medians of CreateSolutionVersion-to-ACTIVE (every interaction) and of the tuned ALS's
-    fit on the same interactions, alternating."""
+    fit on the same interactions (BLAS on one thread as implicit advises, and BLAS as
+    configured, which is how the issue measured 0.42-0.51 s), alternating."""
     users, items, stamps = data
     matrix = Matrix.build(users, items)
-    ours, theirs = [], []
+    ours, theirs, threaded = [], [], []
     for r in range(rounds):
         clients = clients_in(REGIONS[r % len(REGIONS)])
         group = api_setup(clients, f"timing-{r}", users, items, stamps)
@@ -300,7 +306,10 @@ def training_time(data, rounds: int = 5) -> tuple[float, float]:
         als_fit(matrix, r, ALS_TUNED)
         theirs.append(time.perf_counter() - started)
         ours.append(api_train(clients, group, f"timing-{r}")[1])
-    return statistics.median(ours), statistics.median(theirs)
+        started = time.perf_counter()
+        als_fit(matrix, r, ALS_TUNED, blas_threads=None)
+        threaded.append(time.perf_counter() - started)
+    return statistics.median(ours), statistics.median(theirs), statistics.median(threaded)
 
 
 def sklearn_import_seconds() -> float:
@@ -328,10 +337,11 @@ def main() -> int:
         print(f"  -> API NDCG@10 {api['NDCG@10']:.4f} = {ratio:.3f}x the strongest ALS (target >= 1.05): "
               f"{'OK' if ratio >= 1.05 else 'MISSED'}; calibration within 1.5x: {'OK' if calibrated else 'MISSED'}")
         ok &= ratio >= 1.05 and calibrated
-        mine, theirs = training_time(ml)
+        mine, theirs, threaded = training_time(ml)
         speed = mine / theirs
-        print(f"  training: CreateSolutionVersion to ACTIVE {mine:.3f} s vs tuned ALS fit {theirs:.3f} s = "
-              f"{speed:.2f}x (target <= 0.5): {'OK' if speed <= 0.5 else 'MISSED'}; scikit-learn import "
+        print(f"  training: CreateSolutionVersion to ACTIVE {mine:.3f} s vs tuned ALS fit {theirs:.3f} s "
+              f"(BLAS on one thread) = {speed:.2f}x (target <= 0.5): {'OK' if speed <= 0.5 else 'MISSED'}; "
+              f"vs {threaded:.3f} s with BLAS threads as configured = {mine / threaded:.2f}x; scikit-learn import "
               f"{sklearn_import_seconds():.3f} s, reported apart (not needed below 2,500 items)", flush=True)
         ok &= speed <= 0.5
         if not args.skip_skewed:

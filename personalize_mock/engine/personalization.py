@@ -40,6 +40,8 @@ from .interactions import Index, Matrix
 
 ITEM_ITEM_MAX_ITEMS = 2500  # EASE up to this many items (dense items x items inverse)
 EASE_REGULARIZATION = 4.0  # lambda = this x the mean interactions per item
+EASE_MIN_COUNT = 20  # on catalogues above EASE_MIN_COUNT_ITEMS, rarer items stay out of the inverse
+EASE_MIN_COUNT_ITEMS = 500  # (MovieLens-100k: 935 of 1,682 items kept, NDCG@10 unchanged, fit 2x faster)
 SMOOTHING = 1e-3  # weight of item co-occurrence (cosine) added to EASE's weights, x their largest
 HALF_LIFE = 5.0  # events: recency weighting of a user's history
 SVD_FACTORS = 128
@@ -50,7 +52,7 @@ CALIBRATION_USERS = 1000
 CALIBRATION_MIN = 30  # fewer held-out requests: the default temperature (std of logits / 4)
 EXCLUDE_HISTORY = False  # held-out requests used to fit the temperature
 TAIL_SAMPLE = 256
-LOGIT_SCALE_GRID = (0.001, 0.01, 0.1, 1.0)  # x the median top raw score  # catalogue entries sampled for the softmax normaliser beyond the top
+LOGIT_SCALE_GRID = (0.001, 0.01, 0.1)  # x the median top raw score  # catalogue entries sampled for the softmax normaliser beyond the top
 
 
 @dataclass
@@ -92,7 +94,9 @@ def fit(matrix: Matrix, seed: int, factors: int | None = None, half_life: float 
     return FactorModel(matrix.items, vectors, popularity, seed, half_life=half_life)
 
 
-def _ease(matrix: Matrix, n_items: int) -> np.ndarray:
+def _ease(matrix: Matrix, n_items: int, min_count: int | None = None) -> np.ndarray:
+    """EASE's weights over the items with at least ``min_count`` interactions (the inverse is
+    cubic in their number; rarer items are reached through the co-occurrence term only)."""
     import scipy.linalg
 
     csr = matrix.csr.astype(np.float32)  # type: ignore[attr-defined]
@@ -101,8 +105,26 @@ def _ease(matrix: Matrix, n_items: int) -> np.ndarray:
     counts = np.sqrt(np.maximum(gram[diagonal, diagonal], 1.0))
     cosine = gram / counts[:, None] / counts[None, :]  # co-occurrence, for the smoothing term below
     cosine[diagonal, diagonal] = 0.0
+    if min_count is None:  # only where the cubic cost matters
+        min_count = EASE_MIN_COUNT if n_items > EASE_MIN_COUNT_ITEMS else 1
+    keep = np.flatnonzero(gram[diagonal, diagonal] >= min_count)
     lam = EASE_REGULARIZATION * max(float(csr.nnz) / max(n_items, 1), 1.0)
-    gram[diagonal, diagonal] += lam
+    inner = gram[np.ix_(keep, keep)]
+    inner[np.arange(len(keep)), np.arange(len(keep))] += lam
+    weights = np.zeros((n_items, n_items), np.float32)
+    if len(keep):
+        weights[np.ix_(keep, keep)] = _ease_weights(inner)
+    # Clipping leaves items that co-occur only with a user's older items at 0, level with
+    # items never seen with any of theirs: a small co-occurrence term keeps them ahead.
+    weights += (SMOOTHING * float(weights.max(initial=0.0)) or SMOOTHING) * cosine
+    return np.ascontiguousarray(weights, dtype=np.float32)
+
+
+def _ease_weights(gram: np.ndarray) -> np.ndarray:
+    """``B = I - P / diag(P)``, ``P = gram^-1`` (gram regularised), negative weights dropped."""
+    import scipy.linalg
+
+    n = len(gram)
     # Inverse of a symmetric positive definite matrix by Cholesky (half the flops of LU).
     factor, info = scipy.linalg.lapack.spotrf(gram, lower=1, overwrite_a=1)
     if info == 0:
@@ -110,20 +132,16 @@ def _ease(matrix: Matrix, n_items: int) -> np.ndarray:
     if info != 0:  # numerically singular (cannot happen with lam > 0, but never fail training)
         inverse = np.linalg.pinv(gram).astype(np.float32)
     else:  # spotri fills the lower triangle: mirror it, a block of columns at a time
-        for start in range(0, n_items, 512):
-            stop = min(start + 512, n_items)
+        for start in range(0, n, 512):
+            stop = min(start + 512, n)
             square = inverse[start:stop, start:stop]
             square[:] = np.tril(square) + np.tril(square, -1).T
             inverse[:start, start:stop] = inverse[start:stop, :start].T
     weights = inverse / -np.diag(inverse)[None, :]
-    weights[diagonal, diagonal] = 0.0
+    weights[np.arange(n), np.arange(n)] = 0.0
     # Negative weights (items that rarely follow each other) are dropped: as accurate on
     # MovieLens-100k, and a user's score for an item is never below an unrelated item's.
-    np.maximum(weights, 0.0, out=weights)
-    # Clipping leaves items that co-occur only with a user's older items at 0, level with
-    # items never seen with any of theirs: a small co-occurrence term keeps them ahead.
-    weights += (SMOOTHING * float(weights.max(initial=0.0))) * cosine
-    return np.ascontiguousarray(weights, dtype=np.float32)
+    return np.maximum(weights, 0.0, out=weights)
 
 
 # ---- calibration -----------------------------------------------------------------------------
@@ -177,13 +195,18 @@ def calibrate(model: FactorModel, histories: list[np.ndarray], nexts: np.ndarray
         model.logit_scale = scale
         lt, lf, lr = model.logits(top), model.logits(full_top), model.logits(rest)
         peak = np.maximum(lf[:, :1], 0.0 if unseen else -np.inf)
+        # Differences to the peak, once, in float32 (the search evaluates these many times).
+        dt, df, dr = ((x - peak).astype(np.float32) for x in (lt, lf, lr))
+        dz = (-peak[:, 0]).astype(np.float32)
+        columns = [min(k, width) - 1 for k in CALIBRATION_KS]
 
         def masses(temperature: float) -> dict[int, float]:
-            total = np.exp((lf - peak) / temperature).sum(axis=1)
-            total += rest_scale * np.exp((lr - peak) / temperature).sum(axis=1)
-            total += unseen * np.exp(-peak[:, 0] / temperature)
-            cum = np.cumsum(np.exp((lt - peak) / temperature), axis=1) / total[:, None]
-            return {k: float(cum[:, min(k, width) - 1].mean()) for k in CALIBRATION_KS}
+            scale = np.float32(1.0 / temperature)
+            total = np.exp(df * scale).sum(axis=1, dtype=np.float64)
+            total += rest_scale * np.exp(dr * scale).sum(axis=1, dtype=np.float64)
+            total += unseen * np.exp(dz * scale)
+            cum = np.cumsum(np.exp(dt * scale), axis=1, dtype=np.float64)[:, columns] / total[:, None]
+            return {k: float(cum[:, i].mean()) for i, k in enumerate(CALIBRATION_KS)}
 
         spread = float(np.std(lf)) or 1.0
         if not usable:
@@ -208,14 +231,14 @@ def calibrate(model: FactorModel, histories: list[np.ndarray], nexts: np.ndarray
 def _minimise(loss: Any, centre: float) -> float:
     """exp of the argmin of ``loss`` over log temperatures around ``centre``: a coarse grid,
     then golden-section search between the best point's neighbours."""
-    grid = centre + np.linspace(-7.0, 4.0, 12)
+    grid = centre + np.linspace(-7.0, 4.0, 9)
     values = [loss(g) for g in grid]
     best = int(np.argmin(values))
     lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
     ratio = (np.sqrt(5.0) - 1) / 2
     a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
     fa, fb = loss(a), loss(b)
-    for _ in range(10):
+    for _ in range(7):
         if fa <= fb:
             hi, b, fb = b, a, fa
             a = hi - ratio * (hi - lo)
@@ -298,7 +321,19 @@ def train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, f
           catalogue: int) -> tuple[FactorModel, Matrix, dict[str, float], Calibration | None]:
     """Fit once on the holdout split's training part (over every item of the data), compute
     the offline metrics and the temperature on its held-out part, and return the model that
-    serves with them. ``catalogue``: the served catalogue's size (Interactions + Items)."""
+    serves with them. ``catalogue``: the served catalogue's size (Interactions + Items).
+
+    BLAS runs on one thread meanwhile: training is a few large products and factorizations,
+    and a BLAS thread pool that spins while other processes hold the cores (a shared laptop,
+    CI) made them up to ten times slower in measurements."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        return _train(users, items, stamps, seed, factors, catalogue)
+
+
+def _train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, factors: int | None,
+           catalogue: int) -> tuple[FactorModel, Matrix, dict[str, float], Calibration | None]:
     from .metrics import evaluate, holdout_split
 
     index = Index.of(items)
