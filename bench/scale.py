@@ -100,7 +100,10 @@ def generate(interactions: int, users: int, items: int, seed: int = 13) -> Itera
         sink = pa.BufferOutputStream()
         pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="none"))
         del table
-        yield sink.getvalue().to_pybytes()
+        body = sink.getvalue().to_pybytes()
+        del sink
+        pa.default_memory_pool().release_unused()  # the generator's memory is not the mock's
+        yield body
 
 
 class Steps:

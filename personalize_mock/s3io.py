@@ -6,8 +6,10 @@ exceptions never reach a Personalize client.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 
 class S3Error(Exception):
@@ -63,22 +65,31 @@ class S3:
         """``(s3 url, content)`` of the object at ``path``, or of every object under it when it
         is a prefix (a folder ending in ``/``, or any key prefix), in key order. Empty objects
         and folder markers are skipped."""
+        return list(self.each(path))
+
+    def each(self, path: str) -> Iterator[tuple[str, bytes]]:
+        """What :meth:`read` returns, one object's content at a time (a 10-million-row import
+        in ten files holds one file's bytes, not ten); a location with nothing to read raises
+        ``S3Error`` before the first object."""
         location = Location.parse(path)
         bucket = self._bucket(location)
         exact = bucket.keys.get(location.key) if location.key and not location.key.endswith("/") else None
-        if exact is not None and getattr(exact, "value", None) is not None:
-            return [(location.url(), exact.value)]
-        found = []
+        if exact is not None and getattr(exact, "size", None) is not None:  # delete markers have no size
+            return iter([(location.url(), exact.value)])
+        names = []
         for name in sorted(bucket.keys.keys()):
             if not name.startswith(location.key) or name.endswith("/"):
                 continue
-            key = bucket.keys.get(name)
-            value = getattr(key, "value", None)  # delete markers have none
-            if value:
-                found.append((location.url(name), value))
-        if not found:
+            if getattr(bucket.keys.get(name), "size", None):  # delete markers have none
+                names.append(name)
+        if not names:
             raise S3Error(f"Invalid Data location: no object found at {path}.")
-        return found
+        return self._contents(bucket, location, names)
+
+    @staticmethod
+    def _contents(bucket: Any, location: Location, names: list[str]) -> Iterator[tuple[str, bytes]]:
+        for name in names:
+            yield location.url(name), bucket.keys.get(name).value
 
     def objects(self, path: str) -> list[tuple[str, int]]:
         """``(s3 url, size in bytes)`` of the objects ``read`` would return for ``path``, without
