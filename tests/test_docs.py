@@ -227,14 +227,18 @@ def test_interpreter_examples_print_what_the_page_says(page: str) -> None:
 
 
 def test_click_table_is_what_the_model_does() -> None:
-    """docs/recommendations.md's table of how far clicks move a top 10 is re-measured."""
+    """docs/recommendations.md's table of how far clicks move a top 10 is re-measured; each
+    figure may be off by at most one item (the model's details move; the page's point must not)."""
     from tools import click_effect
 
     page = (DOCS / "recommendations.md").read_text()
     table = {int(row[0]): [float(v) for v in row[1:]] for row in
              (line.strip("|").split("|") for line in page.splitlines() if re.match(r"\| \d+ \| [\d.]+ \|", line))}
     measured = {h: [round(v, 1) for v in row.values()] for h, row in click_effect.measure().items()}
-    assert table == measured, f"docs/recommendations.md is stale: run python -m tools.click_effect ({measured})"
+    assert table.keys() == measured.keys()
+    off = {h: [abs(a - b) for a, b in zip(table[h], measured[h])] for h in table}
+    assert all(d <= 1.0 for row in off.values() for d in row), (
+        f"docs/recommendations.md is stale: run python -m tools.click_effect ({measured})")
 
 
 def test_every_lifecycle_model_is_in_the_lifecycles_table() -> None:
@@ -256,9 +260,20 @@ def test_every_lifecycle_model_is_in_the_lifecycles_table() -> None:
 
 
 def test_exploration_example_is_what_the_model_does() -> None:
-    """docs/recommendations.md's exploration example is re-run (python -m tools.exploration)."""
+    """docs/recommendations.md's exploration example is re-run (python -m tools.exploration): the
+    same items in the same order, scores from 0.01 up within a factor of 2 of the page's, small
+    ones (the cold items') still below 0.01."""
     from tools import exploration
 
     page = (DOCS / "recommendations.md").read_text()
-    printed = "\n".join(exploration.lines())
-    assert printed in page, f"docs/recommendations.md is stale: run python -m tools.exploration\n{printed}"
+    printed = exploration.lines()
+    entry = re.compile(r"([\w-]+) ([\d.e+-]+)")
+    stale = f"docs/recommendations.md is stale: run python -m tools.exploration\n" + "\n".join(printed)
+    for line in printed:
+        weight = line.split()[0]
+        shown = re.search(rf"^{re.escape(weight)} +(.*)$", page, re.M)
+        assert shown, stale
+        documented, measured = entry.findall(shown.group(1)), entry.findall(line[len(weight):])
+        assert [i for i, _ in documented] == [i for i, _ in measured], stale
+        for (_, d), (_, m) in zip(documented, measured):
+            assert (0.5 <= float(m) / float(d) <= 2) if float(d) >= 0.01 else float(m) < 0.01, stale
