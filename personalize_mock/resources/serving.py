@@ -32,6 +32,7 @@ MAX_CONTEXT_VALUE = 1000
 REMEMBERED_RECOMMENDATIONS = 100_000
 HEAD = 100  # ranked items kept per user and history for unfiltered requests
 HEAD_BLOCK = 256  # users ranked together when one of them is asked for
+HEAD_BLOCK_ENTRIES = 1 << 20  # at most this many users x catalogue entries per block (8 MB a float64 array)
 MAX_CACHED_HEADS = 50_000
 SCORED_FAMILIES = ("user_personalization", "personalized_ranking")
 RELATED_FAMILIES = ("sims", "similar_items", "semantic_similarity")
@@ -271,9 +272,8 @@ class ServingMixin:
 
     def _scored_ranking(self, endpoint: Endpoint, user_code: int | None,
                         limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Softmax of user . item over the whole catalogue (model items plus Items-dataset items
-        the model has not seen, which score as a zero vector), best first."""
-
+        """Softmax of the user's logits over the whole catalogue (model items plus Items-dataset
+        items the model has not seen, which score a raw 0), best first (engine.ranking.rank_block)."""
         model = endpoint.trained.model
         codes = scoring.serving_catalogue(model)
         extra = scoring.context_offsets(model, endpoint.context, codes)  # context: ranked afresh, not cached
@@ -333,8 +333,9 @@ class ServingMixin:
             model.cache["grouped_positions"] = memo
         positions = memo[2]
         items = table.column("ITEM_ID")
-        start = at - at % HEAD_BLOCK
-        stop = min(len(keys), start + HEAD_BLOCK)
+        block = max(8, min(HEAD_BLOCK, HEAD_BLOCK_ENTRIES // max(len(codes), 1)))  # large catalogues: fewer users
+        start = at - at % block
+        stop = min(len(keys), start + block)
         users = keys[start:stop].tolist()
         histories = []
         for i in range(start, stop):
