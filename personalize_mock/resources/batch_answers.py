@@ -15,6 +15,7 @@ is GetRecommendations' answer on a campaign of the same solution version.
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections.abc import Callable
 from typing import Any
@@ -40,6 +41,19 @@ def parse_line(line: str) -> tuple[Any, str | None]:
     return given, None
 
 
+def output_line(given: Any, item_texts: list[str], scores: list[float] | None) -> str:
+    """``json.dumps({"input": given, "output": {"recommendedItems": ..., "scores": ...},
+    "error": None})``, character for character, from item ids already in JSON text: the
+    line's own parts are all that is encoded per line."""
+    if scores is not None and not all(map(math.isfinite, scores)):  # json's NaN / Infinity spellings
+        output = {"recommendedItems": [json.loads(t) for t in item_texts], "scores": scores}
+        return json.dumps({"input": given, "output": output, "error": None})
+    line = '{"input": ' + json.dumps(given) + ', "output": {"recommendedItems": [' + ", ".join(item_texts) + "]"
+    if scores is not None:
+        line += ', "scores": [' + ", ".join(map(float.__repr__, scores)) + "]"
+    return line + '}, "error": null}'
+
+
 class FileAnswers:
     """Output lines for one input file of a batch inference job on ``endpoint``."""
 
@@ -52,6 +66,7 @@ class FileAnswers:
         self.theme_column = theme_column
         self.catalog = backend._catalog(endpoint)
         self.exploration = Exploration(endpoint, k)
+        self.id_texts: dict[int, str] = {}  # item code -> its id as JSON text
 
     def answer(self, lines: list[str]) -> list[str]:
         recipe = self.endpoint.recipe
@@ -106,11 +121,15 @@ class FileAnswers:
         ``ServingMixin._explore`` adds it; ``_predicted_items`` without metadata or promotion
         keeps the item ids and the scores there are)."""
         entries = self.exploration.explore(entries, permitted, user_id)
-        ids = self.catalog.items.values
-        output: dict[str, Any] = {"recommendedItems": [ids[code] for code, _, _ in entries]}
-        if self.endpoint.recipe.scores:
-            output["scores"] = [score for _, score, _ in entries if score is not None]
-        return json.dumps({"input": given, "output": output, "error": None})
+        texts, ids = self.id_texts, self.catalog.items.values
+        items = []
+        for code, _, _ in entries:
+            text = texts.get(code)
+            if text is None:
+                text = texts[code] = json.dumps(ids[code])
+            items.append(text)
+        scores = [score for _, score, _ in entries if score is not None] if self.endpoint.recipe.scores else None
+        return output_line(given, items, scores)
 
     @staticmethod
     def _error(given: dict[str, Any], error: InvalidInputException) -> str:
