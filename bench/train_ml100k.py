@@ -244,6 +244,8 @@ def api_comparison(data, seeds: int, label: str, replay: bool = True):
     users, items, stamps = data
     n_items = len(np.unique(items))
     rows, mass, hits = [], {k: [] for k in CALIBRATION_KS}, {k: [] for k in CALIBRATION_KS}
+    distinct: list[float] = []
+    shared = 0
     for seed in range(seeds):
         clients = clients_in(REGIONS[seed % len(REGIONS)])
         runtime, events = clients["personalize-runtime"], clients["personalize-events"]
@@ -277,7 +279,16 @@ def api_comparison(data, seeds: int, label: str, replay: bool = True):
                                               "sentAt": newest + step + 1}])
                 served = None
         rows.append(quality(recommended, split, n_items))
+        # Users with different histories should get different lists (equal histories may share).
+        histories = {u: tuple(sorted(set(split.history[u].tolist()))) for u in recommended}
+        owners: dict[tuple, set] = {}
+        for u, listed in recommended.items():
+            owners.setdefault(tuple(listed.tolist()), set()).add(histories[u])
+        shared += sum(len(h) for h in owners.values() if len(h) > 1)
+        distinct.append(len(owners) / max(len(recommended), 1))
     result = mean_rows(rows)
+    print(f"  distinct top-10 lists among test users: {min(distinct):.1%} (lowest seed); users sharing a list "
+          f"with a different history: {shared}", flush=True)
     pairs = {k: (statistics.mean(mass[k]), statistics.mean(hits[k])) for k in CALIBRATION_KS}
     show(f"personalize_mock through the API ({label})", result)
     print(f"  calibration over {len(mass[1]):,} next interactions (mean summed top-K score vs hit rate): " + "  ".join(

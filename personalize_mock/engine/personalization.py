@@ -75,8 +75,8 @@ def fit(matrix: Matrix, seed: int, factors: int | None = None, half_life: float 
     if item_item:
         weights = _ease(matrix, n_items)
         return FactorModel(matrix.items, weights, popularity, seed, half_life=half_life, item_item=True)
-    default = SVD_FACTORS if matrix.csr.nnz <= LARGE else SVD_FACTORS // 2  # type: ignore[attr-defined]
-    k = max(1, min(factors or default, n_users - 1, n_items - 1))
+    most = SVD_FACTORS if matrix.csr.nnz <= LARGE else SVD_FACTORS // 2  # type: ignore[attr-defined]
+    k = max(1, min(factors or most, most, n_users - 1, n_items - 1))
     if n_users < 2 or n_items < 2:
         vectors = np.zeros((n_items, 1), np.float32)
     else:
@@ -154,8 +154,8 @@ def calibrate(model: FactorModel, histories: list[np.ndarray], nexts: np.ndarray
     served catalogue (model items plus Items-dataset items the model never saw, which score a
     raw 0). The list is the whole catalogue as GetRecommendations serves it (with
     ``exclude_history``: after dropping the user's own items; the softmax stays over the whole
-    catalogue). The fit minimises the squared log(mass_K / hit_K) over K in
-    ``CALIBRATION_KS``, each weighted by its number of hits; the logit scale (how much the top of a linear score is compressed) is
+    catalogue). The fit minimises the largest |log(mass_K / hit_K)| over K in
+    ``CALIBRATION_KS`` beyond its sampling noise (1 / sqrt(hits)); the logit scale (how much the top of a linear score is compressed) is
     chosen from a small grid, the temperature by a grid then golden-section search.
     """
     if not len(histories):
@@ -214,10 +214,11 @@ def calibrate(model: FactorModel, histories: list[np.ndarray], nexts: np.ndarray
             break
 
         def loss(log_t: float) -> float:
-            # Squared log ratios weighted by their precision (the variance of a log hit rate
-            # is about 1 / the number of hits): K = 1 rests on few hits.
+            # The worst |log ratio| over K, each counted only beyond its own noise (the
+            # standard error of a log hit rate is about 1 / sqrt(hits)): K = 1 rests on few.
             mass = masses(float(np.exp(log_t)))
-            return sum(hits[k] * n * np.log(max(mass[k], 1e-300) / hits[k]) ** 2 for k in usable)
+            return max(max(abs(np.log(max(mass[k], 1e-300) / hits[k])) - 1.0 / np.sqrt(hits[k] * n), 0.0)
+                       + 1e-3 * abs(np.log(max(mass[k], 1e-300) / hits[k])) for k in usable)
 
         temperature = _minimise(loss, np.log(spread))
         value = loss(np.log(temperature))

@@ -306,7 +306,8 @@ def _train_factors(family: str, data: TrainingData, seed: int, params: dict[str,
     from .interactions import Index
 
     factors = int(params["hidden_dimension"]) if params.get("hidden_dimension", "").isdigit() else None
-    factors = min(factors, 64) if factors else None  # the service's dimension, capped for speed
+    # The service's dimension (its default, 149, arrives here too), capped for speed by the
+    # model (engine/personalization.py: 128 factors, 64 above 2M interactions).
     if base is not None:
         matrix = Matrix.build(data.users, data.items)
         items = Index.of(np.union1d(matrix.items.codes, base.model.items.codes))
