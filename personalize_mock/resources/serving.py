@@ -382,11 +382,11 @@ class ServingMixin:
             return entries
         chosen = [code for code, _, _ in entries]
         fresh = cold[~np.isin(cold, np.asarray(chosen, np.int64))]
-        candidates = fresh[permitted(fresh)].tolist() if len(fresh) else []
-        if not candidates:
+        candidates = fresh[permitted(fresh)] if len(fresh) else fresh  # an array: a big catalogue's cold
+        if not len(candidates):  # items are many, and only a few are picked
             return entries
         rng = random.Random(scoring.seed_of(f"{_model_seed(endpoint)}|{user_id or ''}|{k}"))  # per request
-        picked = [candidates[i] for i in sorted(rng.sample(range(len(candidates)), min(slots, len(candidates))))]
+        picked = candidates[sorted(rng.sample(range(len(candidates)), min(slots, len(candidates))))].tolist()
         keep = entries[: max(len(entries) - len(picked), 0)] if len(entries) >= k else entries
         spots = sorted(rng.sample(range(len(keep) + len(picked)), len(picked)))
         where = endpoint.score_of(picked) if endpoint.score_of is not None else {}
