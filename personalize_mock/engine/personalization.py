@@ -350,43 +350,24 @@ def _train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, 
     calibration = calibrate(model, histories, nexts, catalogue, seed)
     model.temperature = calibration.temperature if calibration else _fallback_temperature(model, matrix)
 
-    ready = _ranked_requests(model, split, index)
+    def recommend_many(users: np.ndarray, histories: list[np.ndarray], k: int) -> list[np.ndarray]:
+        return _rank_requests(model, index, list(histories), k)
 
-    def recommend(user: int, history: np.ndarray, k: int) -> np.ndarray:
-        hit = ready.get((user, len(history)))
-        if hit is not None and len(hit) >= k:
-            return hit[:k]
-        rows = index.positions(history)
-        rows = rows[rows >= 0]
-        top, _ = model.recommend(rows, k, exclude=rows)
-        return index.codes[top]
-
-    metrics = evaluate(recommend, split, 25, catalogue)
+    metrics = evaluate(None, split, 25, catalogue, recommend_many=recommend_many)
     return model, matrix, metrics, calibration
 
 
-def _ranked_requests(model: FactorModel, split: Any, index: Index, k: int = 25,
-                     block: int = 256) -> dict[tuple[int, int], np.ndarray]:
-    """The offline evaluation's requests ranked in blocks (one product per block instead of
-    one per request), keyed by (user, history length); empty when the metrics module does not
-    expose its requests (the evaluation then asks the model one request at a time)."""
-    from . import metrics
-
-    requests = getattr(metrics, "next_item_requests", None)
-    if requests is None:
-        return {}
-    try:
-        found = requests(split)
-        users, histories = found.users.tolist(), list(found.histories)
-    except Exception:  # a different protocol: rank per request instead
-        return {}
-    ready: dict[tuple[int, int], np.ndarray] = {}
+def _rank_requests(model: FactorModel, index: Index, histories: list[np.ndarray], k: int = 25,
+                   block: int = 256) -> list[np.ndarray]:
+    """The offline evaluation's requests (histories of item codes, oldest first) ranked in
+    blocks, one product per block: each request's top ``k`` item codes, its own items left out."""
     lengths = np.fromiter((len(h) for h in histories), np.int64, len(histories))
     flat = index.positions(np.concatenate(histories)) if lengths.sum() else np.empty(0, np.int64)
     bounds = np.concatenate([[0], np.cumsum(lengths)])
     tie = (model.item_popularity / max(float(model.item_popularity.max()), 1.0)).astype(np.float32)
-    for start in range(0, len(users), block):
-        stop = min(start + block, len(users))
+    ranked: list[np.ndarray] = []
+    for start in range(0, len(histories), block):
+        stop = min(start + block, len(histories))
         chunk = [flat[bounds[i]:bounds[i + 1]] for i in range(start, stop)]
         chunk = [rows[rows >= 0] for rows in chunk]
         raw = fast_raw(model, chunk)
@@ -394,10 +375,8 @@ def _ranked_requests(model: FactorModel, split: Any, index: Index, k: int = 25,
         for i, rows in enumerate(chunk):
             raw[i, rows] = -np.inf
         heads = _top_columns(raw, min(k, raw.shape[1]))
-        for i, user in enumerate(users[start:stop]):
-            order = heads[i][np.isfinite(raw[i, heads[i]])]
-            ready[(user, int(lengths[start + i]))] = index.codes[order]
-    return ready
+        ranked += [index.codes[head[np.isfinite(raw[i, head])]] for i, head in enumerate(heads)]
+    return ranked
 
 
 def _top_columns(raw: np.ndarray, width: int, sample: int = 2048) -> list[np.ndarray]:
