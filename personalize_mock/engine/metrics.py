@@ -563,6 +563,7 @@ def evaluate(
     catalogue_size: int | None = None,
     budget: int = REQUEST_BUDGET,
     recommend_many: Callable[[np.ndarray, list[np.ndarray], int], Sequence[Sequence[int]]] | None = None,
+    requests: Requests | None = None,
 ) -> dict[str, float]:
     """:func:`request_metrics` of ``recommend(user_code, history_item_codes, k)`` over the
     :func:`next_item_requests` of a split (the service's published shape: docs/metrics.md).
@@ -572,9 +573,11 @@ def evaluate(
     popular items) belong in ``recommend``. A model that answers many requests at once (one
     matrix product) passes ``recommend_many(user_codes, histories, k)`` instead, returning one
     list per request. ``catalogue_size`` defaults to the distinct items of the split's
-    interactions; the service uses distinct items in Interactions + Items.
+    interactions; the service uses distinct items in Interactions + Items. ``requests``: the
+    split's :func:`next_item_requests` when the caller has them already.
     """
-    requests = next_item_requests(split, budget)
+    if requests is None:
+        requests = next_item_requests(split, budget)
     if recommend_many is not None:
         recommended = list(recommend_many(requests.users, requests.histories, k))
     else:

@@ -155,63 +155,112 @@ def calibrate(model: FactorModel, histories: list[np.ndarray], nexts: np.ndarray
     raw 0). The list is the whole catalogue as GetRecommendations serves it (with
     ``exclude_history``: after dropping the user's own items; the softmax stays over the whole
     catalogue). The fit minimises the largest |log(mass_K / hit_K)| over K in
-    ``CALIBRATION_KS`` beyond its sampling noise (1 / sqrt(hits)); the logit scale (how much the top of a linear score is compressed) is
-    chosen from a small grid, the temperature by a grid then golden-section search.
+    ``CALIBRATION_KS`` beyond its sampling noise (1 / sqrt(hits)); the logit scale (how much
+    the top of a linear score is compressed) is chosen from a small grid, the temperature by a
+    grid then golden-section search (:func:`_fit_calibration`).
     """
     if not len(histories):
         return None
-    rng = np.random.default_rng(seed % 2**32)
-    if len(histories) > CALIBRATION_USERS:
-        pick = np.sort(rng.choice(len(histories), CALIBRATION_USERS, replace=False))
-        histories, nexts = [histories[i] for i in pick], nexts[pick]
-    full = fast_raw(model, histories).astype(np.float64)  # (n, items)
-    n, items = full.shape
-    raw = full
-    if exclude_history:
-        raw = full.copy()
-        for i, history in enumerate(histories):
-            raw[i, history] = -np.inf
-    unseen = max(catalogue - items, 0)  # served with a raw score of 0
-    width = min(max(CALIBRATION_KS), items)
-    known = nexts >= 0
-    target = np.where(known, raw[np.arange(n), np.maximum(nexts, 0)], np.inf)
-    rank = (raw > target[:, None]).sum(axis=1) + np.where(target < 0, unseen, 0)
-    rank = np.where(known, rank, catalogue)
+    scored = _Scored(model, histories, nexts, seed, exclude_history)
+    for start, stop in _blocks(len(scored.histories), len(model.items)):
+        scored.add(fast_raw(model, scored.histories[start:stop]), start, catalogue)
+    return _fit_calibration(model, scored, catalogue)
+
+
+class _Scored:
+    """The calibration's requests (a seeded sample of at most ``CALIBRATION_USERS``) and, per
+    block of their raw scores, what the temperature search needs: the rank of the next
+    interaction, each row's top ``max(CALIBRATION_KS)`` and a sample of the rest (the same
+    columns for every row). Raw scores are never kept whole (a block at a time)."""
+
+    def __init__(self, model: FactorModel, histories: list[np.ndarray], nexts: np.ndarray, seed: int,
+                 exclude_history: bool) -> None:
+        self.rng = np.random.default_rng(seed % 2**32)
+        self.picked = np.arange(len(histories))  # which of the given requests
+        if len(histories) > CALIBRATION_USERS:
+            self.picked = np.sort(self.rng.choice(len(histories), CALIBRATION_USERS, replace=False))
+            histories, nexts = [histories[i] for i in self.picked], nexts[self.picked]
+        self.histories, self.nexts, self.exclude = list(histories), np.asarray(nexts), exclude_history
+        items = len(model.items)
+        self.items, self.width = items, min(max(CALIBRATION_KS), items)
+        self.tails = np.arange(items) if items <= TAIL_SAMPLE else np.sort(
+            self.rng.choice(items, TAIL_SAMPLE, replace=False))
+        self.ranks: list[np.ndarray] = []
+        self.full_tops: list[np.ndarray] = []
+        self.tops: list[np.ndarray] = []
+        self.rests: list[np.ndarray] = []
+
+    def add(self, raw: np.ndarray, start: int, catalogue: int) -> None:
+        """Summarise raw scores (float32) of requests ``start:start + len(raw)``."""
+        n = len(raw)
+        nexts = self.nexts[start:start + n]
+        full = raw
+        if self.exclude:
+            raw = raw.copy()
+            for i, history in enumerate(self.histories[start:start + n]):
+                raw[i, history] = -np.inf
+        unseen = max(catalogue - self.items, 0)  # served with a raw score of 0
+        known = nexts >= 0
+        target = np.where(known, raw[np.arange(n), np.maximum(nexts, 0)], np.inf)
+        rank = (raw > target[:, None]).sum(axis=1) + np.where(target < 0, unseen, 0)
+        self.ranks.append(np.where(known, rank, catalogue))
+        # The logit transform is monotone: the tops, the tail sample and the peaks are taken
+        # once on raw scores. The softmax normaliser: the catalogue's top exactly, the rest
+        # from the sampled columns (scaled up), the unseen items at raw 0.
+        full_top = _top(full, self.width)
+        self.full_tops.append(full_top)
+        self.tops.append(_top(raw, self.width) if self.exclude else full_top)
+        floor = full_top[:, -1:] if self.width else np.full((n, 1), np.inf, np.float32)
+        sample = full[:, self.tails]
+        self.rests.append(np.where(sample >= floor, -np.inf, sample))
+
+
+def _fit_calibration(model: FactorModel, scored: _Scored, catalogue: int) -> Calibration:
+    """The logit scale and temperature search over summarised requests (see :func:`calibrate`):
+    a coarse grid of log temperatures for every logit scale, then golden-section search
+    around the best grid point of the best scale."""
+    rank = np.concatenate(scored.ranks)
+    full_top = np.concatenate(scored.full_tops).astype(np.float64)
+    top = full_top if not scored.exclude else np.concatenate(scored.tops).astype(np.float64)
+    rest = np.concatenate(scored.rests).astype(np.float64)
+    n, items, width = len(rank), scored.items, scored.width
     hits = {k: float(np.mean(rank < k)) for k in CALIBRATION_KS}
-    # The logit transform is monotone: the tops, the tail sample and the peaks are taken once
-    # on raw scores. The softmax normaliser: the catalogue's top exactly, the rest from a
-    # sample of columns (scaled up), the unseen items at raw 0.
-    full_top = _top(full, width)
-    top = _top(raw, width) if exclude_history else full_top
-    rest = _tail_sample(full, full_top[:, -1:] if width else np.full((n, 1), np.inf), rng)
+    unseen = max(catalogue - items, 0)
     rest_scale = (items - width) / max(rest.shape[1], 1)
     # Too few requests, or a K whose list holds (nearly) everything, say nothing about scale.
     usable = [k for k in CALIBRATION_KS if 0 < hits[k] < 1 and k < catalogue / 2] if n >= CALIBRATION_MIN else []
     positive = full_top[full_top > 0]
     level = float(np.median(positive)) if len(positive) else 0.0
     scales = [0.0] + ([level * f for f in LOGIT_SCALE_GRID] if level > 0 else [])
-    best: tuple[float, float, float, dict[int, float]] | None = None
-    for scale in scales:
+    columns = [min(k, width) - 1 for k in CALIBRATION_KS]
+
+    def prepared(scale: float) -> tuple[Any, Any, float]:
         model.logit_scale = scale
         lt, lf, lr = model.logits(top), model.logits(full_top), model.logits(rest)
         peak = np.maximum(lf[:, :1], 0.0 if unseen else -np.inf)
-        # Differences to the peak, once, in float32 (the search evaluates these many times).
-        dt, df, dr = ((x - peak).astype(np.float32) for x in (lt, lf, lr))
+        # Differences to the peak, once, in float32 (the search evaluates these many times):
+        # the top and the tail sample side by side, so that one exp and one product give the
+        # normaliser and the top-K sums.
         dz = (-peak[:, 0]).astype(np.float32)
-        columns = [min(k, width) - 1 for k in CALIBRATION_KS]
+        parts = [lf - peak, lr - peak] + ([] if top is full_top else [lt - peak])
+        stacked = np.concatenate(parts, axis=1).astype(np.float32)
+        sums = np.zeros((stacked.shape[1], 1 + len(columns)), np.float32)
+        sums[:width, 0] = 1.0
+        sums[width:width + rest.shape[1], 0] = rest_scale
+        listed = 0 if top is full_top else width + rest.shape[1]
+        for i, column in enumerate(columns):
+            sums[listed:listed + column + 1, 1 + i] = 1.0
+        buffer = np.empty_like(stacked)
 
         def masses(temperature: float) -> dict[int, float]:
-            scale = np.float32(1.0 / temperature)
-            total = np.exp(df * scale).sum(axis=1, dtype=np.float64)
-            total += rest_scale * np.exp(dr * scale).sum(axis=1, dtype=np.float64)
-            total += unseen * np.exp(dz * scale)
-            cum = np.cumsum(np.exp(dt * scale), axis=1, dtype=np.float64)[:, columns] / total[:, None]
-            return {k: float(cum[:, i].mean()) for i, k in enumerate(CALIBRATION_KS)}
-
-        spread = float(np.std(lf)) or 1.0
-        if not usable:
-            best = (0.0, scale, spread / 4.0, masses(spread / 4.0))
-            break
+            np.multiply(stacked, np.float32(1.0 / temperature), out=buffer)
+            np.exp(buffer, out=buffer)
+            summed = (buffer @ sums).astype(np.float64)
+            total = summed[:, 0]
+            if unseen:
+                total = total + unseen * np.exp(dz.astype(np.float64) / temperature)
+            share = summed[:, 1:] / total[:, None]
+            return {k: float(share[:, i].mean()) for i, k in enumerate(CALIBRATION_KS)}
 
         def loss(log_t: float) -> float:
             # The worst |log ratio| over K, each counted only beyond its own noise (the
@@ -220,26 +269,35 @@ def calibrate(model: FactorModel, histories: list[np.ndarray], nexts: np.ndarray
             return max(max(abs(np.log(max(mass[k], 1e-300) / hits[k])) - 1.0 / np.sqrt(hits[k] * n), 0.0)
                        + 1e-3 * abs(np.log(max(mass[k], 1e-300) / hits[k])) for k in usable)
 
-        temperature = _minimise(loss, np.log(spread))
+        return masses, loss, float(np.std(lf)) or 1.0
+
+    if not usable:
+        masses, _, spread = prepared(scales[0])
+        model.temperature = spread / 4.0
+        return Calibration(model.temperature, masses(model.temperature), hits, n)
+    best: tuple[float, float, float, Any] | None = None
+    for scale in scales:
+        masses, loss, spread = prepared(scale)
+        grid = np.log(spread) + np.linspace(-7.0, 4.0, 9)
+        values = [loss(g) for g in grid]
+        temperature = _refine(loss, grid, values)
         value = loss(np.log(temperature))
         if best is None or value < best[0] - 1e-9:
-            best = (value, scale, temperature, masses(temperature))
+            best = (value, scale, temperature, masses)
     assert best is not None
-    _, model.logit_scale, model.temperature, mass = best
-    return Calibration(model.temperature, mass, hits, n)
+    _, model.logit_scale, model.temperature, masses = best
+    return Calibration(model.temperature, masses(model.temperature), hits, n)
 
 
-def _minimise(loss: Any, centre: float) -> float:
-    """exp of the argmin of ``loss`` over log temperatures around ``centre``: a coarse grid,
-    then golden-section search between the best point's neighbours."""
-    grid = centre + np.linspace(-7.0, 4.0, 9)
-    values = [loss(g) for g in grid]
+def _refine(loss: Any, grid: np.ndarray, values: list[float], steps: int = 7) -> float:
+    """exp of the argmin of ``loss`` by golden-section search between the best grid point's
+    neighbours (the grid point itself if nothing better turns up)."""
     best = int(np.argmin(values))
     lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
     ratio = (np.sqrt(5.0) - 1) / 2
     a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
     fa, fb = loss(a), loss(b)
-    for _ in range(7):
+    for _ in range(steps):
         if fa <= fb:
             hi, b, fb = b, a, fa
             a = hi - ratio * (hi - lo)
@@ -252,22 +310,16 @@ def _minimise(loss: Any, centre: float) -> float:
     return float(np.exp(point if value <= values[best] else grid[best]))
 
 
+def _blocks(n: int, items: int, entries: int = 4_000_000) -> list[tuple[int, int]]:
+    """Row ranges of at most ``entries`` raw scores each (bounded memory on large catalogues)."""
+    size = max(1, entries // max(items, 1))
+    return [(start, min(start + size, n)) for start in range(0, n, size)]
+
+
 def _top(raw: np.ndarray, width: int) -> np.ndarray:
     """Each row's ``width`` highest values, highest first."""
     items = raw.shape[1]
     return -np.sort(-np.partition(raw, items - width, axis=1)[:, items - width:], axis=1)
-
-
-def _tail_sample(raw: np.ndarray, floor: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Raw scores below each row's ``floor`` (its top's lowest score), sampled: the same
-    columns for every row; the entries of a row's top among them are dropped."""
-    n, items = raw.shape
-    if items <= TAIL_SAMPLE:
-        columns = np.arange(items)
-    else:
-        columns = np.sort(rng.choice(items, TAIL_SAMPLE, replace=False))
-    sample = raw[:, columns]
-    return np.where(sample >= floor, -np.inf, sample)
 
 
 def fast_raw(model: FactorModel, histories: list[np.ndarray]) -> np.ndarray:
@@ -283,15 +335,18 @@ def fast_raw(model: FactorModel, histories: list[np.ndarray]) -> np.ndarray:
     query, target = cached
     if not n:
         return np.zeros((0, items), np.float32)
+    lengths = np.fromiter((len(h) for h in histories), np.int64, n)
     if model.half_life > 0:
         window = int(model.half_life * 17) + 1
-        histories = [h[-window:] for h in histories]
-        weights = np.concatenate([recency_weights(len(h), model.half_life) for h in histories]) / 2.0**16
+        lengths = np.minimum(lengths, window)
+        histories = [h[len(h) - w:] for h, w in zip(histories, lengths.tolist())]
+        # recency_weights of every length at once: the newest of each history weighs 1
+        ages = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - 1, lengths)
+        weights = np.round(2.0 ** 16 * np.exp2(ages / model.half_life)) / 2.0**16
     else:
-        weights = np.ones(sum(len(h) for h in histories))
+        weights = np.ones(int(lengths.sum()))
     import scipy.sparse as sp
 
-    lengths = np.fromiter((len(h) for h in histories), np.int64, n)
     rows = np.concatenate(histories).astype(np.int64) if lengths.sum() else np.empty(0, np.int64)
     fold = sp.csr_matrix((weights.astype(np.float32), rows, np.concatenate([[0], np.cumsum(lengths)])),
                          shape=(n, query.shape[0]))
@@ -305,17 +360,27 @@ def next_interactions(split: Any, items: Index) -> tuple[list[np.ndarray], np.nd
     (repeats included: the score is the probability of the next interaction, whatever it is),
     the history before it (model rows, oldest first: the training part and the held-out
     interactions before it) and its item's model row (-1: an item the model does not know)."""
-    histories, nexts = [], []
+    histories, nexts, _ = _next_interactions(split, items)
+    return histories, nexts
+
+
+def _next_interactions(split: Any, items: Index) -> tuple[list[np.ndarray], np.ndarray, list[tuple[int, int]]]:
+    """:func:`next_interactions` and each request's key: (user, length of the history in
+    interactions, unknown items included), which names the same request in the metrics."""
+    histories, nexts, keys = [], [], []
+    held_out = getattr(split, "held_out", None) or {}
     for user in split.test_users.tolist():
         history = np.asarray(split.history.get(user, np.empty(0, np.int64)))
-        sequence = getattr(split, "held_out", {}).get(user) if hasattr(split, "held_out") else None
+        sequence = held_out.get(user)
         truth = np.asarray(split.truth.get(user, np.empty(0, np.int64)) if sequence is None else sequence)
         rows = items.positions(np.concatenate([history, truth]))
+        known = np.cumsum(rows >= 0)  # known items before each position: a prefix of the kept rows
+        kept = rows[rows >= 0]
         for position in range(len(history), len(rows)):
-            before = rows[:position]
-            histories.append(before[before >= 0])
+            histories.append(kept[:known[position - 1]] if position else kept[:0])
             nexts.append(int(rows[position]))
-    return histories, np.asarray(nexts, np.int64)
+            keys.append((user, position))
+    return histories, np.asarray(nexts, np.int64), keys
 
 
 def train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, factors: int | None,
@@ -326,7 +391,9 @@ def train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, f
 
     BLAS runs on one thread meanwhile: training is a few large products and factorizations,
     and a BLAS thread pool that spins while other processes hold the cores (a shared laptop,
-    CI) made them up to ten times slower in measurements."""
+    CI) made them up to ten times slower in measurements. (scipy.linalg is imported first:
+    threadpoolctl only limits the BLAS libraries already loaded.)"""
+    import scipy.linalg  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1, user_api="blas"):
@@ -335,7 +402,7 @@ def train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, f
 
 def _train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, factors: int | None,
            catalogue: int) -> tuple[FactorModel, Matrix, dict[str, float], Calibration | None]:
-    from .metrics import evaluate, holdout_split
+    from .metrics import evaluate, holdout_split, next_item_requests
 
     index = Index.of(items)
     split = holdout_split(users, items, stamps, seed) if len(users) >= 2 else None
@@ -346,14 +413,42 @@ def _train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, 
         return model, matrix, {}, None
     matrix = Matrix.build(users[split.train], items[split.train], items=index)
     model = fit(matrix, seed, factors)
-    histories, nexts = next_interactions(split, index)
-    calibration = calibrate(model, histories, nexts, catalogue, seed)
-    model.temperature = calibration.temperature if calibration else _fallback_temperature(model, matrix)
-
-    def recommend_many(users: np.ndarray, histories: list[np.ndarray], k: int) -> list[np.ndarray]:
-        return _rank_requests(model, index, list(histories), k)
-
-    metrics = evaluate(None, split, 25, catalogue, recommend_many=recommend_many)
+    histories, nexts, keys = _next_interactions(split, index)
+    requests = next_item_requests(split)
+    if not histories:
+        model.temperature = _fallback_temperature(model, matrix)
+        return model, matrix, evaluate(None, split, 25, catalogue, requests=requests,
+                                       recommend_many=lambda u, h, k: _rank_requests(model, index, list(h), k)), None
+    # One scoring of the held-out requests serves the calibration and the metrics: each
+    # metrics request (a history before a held-out interaction) is one of the calibration's
+    # when the calibration's sample holds it, and is scored along with them otherwise.
+    scored = _Scored(model, histories, nexts, seed, EXCLUDE_HISTORY)
+    keyed = {key: i for i, key in enumerate(keys)}
+    sampled = {i: j for j, i in enumerate(scored.picked.tolist())}
+    rows: list[np.ndarray] = list(scored.histories)
+    wanted = []
+    for user, history in zip(requests.users.tolist(), requests.histories):
+        i = keyed.get((user, len(history)))
+        j = sampled.get(i) if i is not None else None
+        if j is None:
+            found = index.positions(history)
+            rows.append(found[found >= 0])
+            j = len(rows) - 1
+        wanted.append(j)
+    where = np.asarray(wanted, np.int64)
+    ranked: list[np.ndarray | None] = [None] * len(wanted)
+    calibrated = len(scored.histories)
+    for start, stop in _blocks(len(rows), len(model.items)):
+        raw = fast_raw(model, rows[start:stop])
+        if start < calibrated:
+            scored.add(raw[:calibrated - start], start, catalogue)
+        picks = np.flatnonzero((where >= start) & (where < stop))
+        if len(picks):
+            lists = _rank_block(model, index, raw[where[picks] - start], [rows[j] for j in where[picks]], 25)
+            for p, listed in zip(picks.tolist(), lists):
+                ranked[p] = listed
+    calibration = _fit_calibration(model, scored, catalogue)
+    metrics = evaluate(None, split, 25, catalogue, requests=requests, recommend_many=lambda u, h, k: ranked)
     return model, matrix, metrics, calibration
 
 
@@ -364,19 +459,28 @@ def _rank_requests(model: FactorModel, index: Index, histories: list[np.ndarray]
     lengths = np.fromiter((len(h) for h in histories), np.int64, len(histories))
     flat = index.positions(np.concatenate(histories)) if lengths.sum() else np.empty(0, np.int64)
     bounds = np.concatenate([[0], np.cumsum(lengths)])
-    tie = (model.item_popularity / max(float(model.item_popularity.max()), 1.0)).astype(np.float32)
     ranked: list[np.ndarray] = []
     for start in range(0, len(histories), block):
         stop = min(start + block, len(histories))
         chunk = [flat[bounds[i]:bounds[i + 1]] for i in range(start, stop)]
         chunk = [rows[rows >= 0] for rows in chunk]
-        raw = fast_raw(model, chunk)
-        raw += tie * np.float32(1e-6) * (np.abs(raw).max(axis=1, keepdims=True) + np.float32(1e-30))
-        for i, rows in enumerate(chunk):
-            raw[i, rows] = -np.inf
-        heads = _top_columns(raw, min(k, raw.shape[1]))
-        ranked += [index.codes[head[np.isfinite(raw[i, head])]] for i, head in enumerate(heads)]
+        ranked += _rank_block(model, index, fast_raw(model, chunk), chunk, k)
     return ranked
+
+
+def _rank_block(model: FactorModel, index: Index, raw: np.ndarray, chunk: list[np.ndarray],
+                k: int) -> list[np.ndarray]:
+    """Top ``k`` item codes per row of raw scores (float32, changed in place), each row's own
+    items (model rows ``chunk``) left out, ties broken towards popular items."""
+    tie = model.cache.get("tie")
+    if tie is None:
+        tie = (model.item_popularity / max(float(model.item_popularity.max()), 1.0)).astype(np.float32)
+        model.cache["tie"] = tie
+    raw += tie * np.float32(1e-6) * (np.abs(raw).max(axis=1, keepdims=True) + np.float32(1e-30))
+    for i, rows in enumerate(chunk):
+        raw[i, rows] = -np.inf
+    heads = _top_columns(raw, min(k, raw.shape[1]))
+    return [index.codes[head[np.isfinite(raw[i, head])]] for i, head in enumerate(heads)]
 
 
 def _top_columns(raw: np.ndarray, width: int, sample: int = 2048) -> list[np.ndarray]:
