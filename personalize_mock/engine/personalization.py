@@ -96,28 +96,43 @@ def fit(matrix: Matrix, seed: int, factors: int | None = None, half_life: float 
 
 def _ease(matrix: Matrix, n_items: int, min_count: int | None = None) -> np.ndarray:
     """EASE's weights over the items with at least ``min_count`` interactions (the inverse is
-    cubic in their number; rarer items are reached through the co-occurrence term only)."""
-    import scipy.linalg
+    cubic in their number; rarer items are reached through the co-occurrence term only).
 
-    csr = matrix.csr.astype(np.float32)  # type: ignore[attr-defined]
-    gram = np.asarray(csr.T.tocsr() @ csr.toarray(), np.float32)  # sparse x dense: no sparse product
-    diagonal = np.arange(n_items)
-    counts = np.sqrt(np.maximum(gram[diagonal, diagonal], 1.0))
-    cosine = gram / counts[:, None] / counts[None, :]  # co-occurrence, for the smoothing term below
-    cosine[diagonal, diagonal] = 0.0
+    The Gram matrix comes in two parts: kept x kept by one dense product (BLAS), and the rare
+    items' rows by a sparse product (they have few interactions), mirrored into their columns."""
+    csr = matrix.csr.astype(np.float32, copy=False)  # type: ignore[attr-defined]
+    diagonal = np.bincount(csr.indices, weights=np.square(csr.data, dtype=np.float64), minlength=n_items)
     if min_count is None:  # only where the cubic cost matters
         min_count = EASE_MIN_COUNT if n_items > EASE_MIN_COUNT_ITEMS else 1
-    keep = np.flatnonzero(gram[diagonal, diagonal] >= min_count)
+    kept = diagonal >= min_count
+    keep, rare = np.flatnonzero(kept), np.flatnonzero(~kept)
+    norm = (1.0 / np.sqrt(np.maximum(diagonal, 1.0))).astype(np.float32)  # cosine = gram x norm x norm
+    dense = csr.toarray()
+    columns = dense if not len(rare) else np.ascontiguousarray(dense[:, keep])
+    gram = columns.T @ columns  # kept x kept
     lam = EASE_REGULARIZATION * max(float(csr.nnz) / max(n_items, 1), 1.0)
-    inner = gram[np.ix_(keep, keep)]
+    inner = gram.copy()
     inner[np.arange(len(keep)), np.arange(len(keep))] += lam
-    weights = np.zeros((n_items, n_items), np.float32)
-    if len(keep):
-        weights[np.ix_(keep, keep)] = _ease_weights(inner)
+    ease = _ease_weights(inner) if len(keep) else np.zeros((0, 0), np.float32)
     # Clipping leaves items that co-occur only with a user's older items at 0, level with
-    # items never seen with any of theirs: a small co-occurrence term keeps them ahead.
-    weights += (SMOOTHING * float(weights.max(initial=0.0)) or SMOOTHING) * cosine
-    return np.ascontiguousarray(weights, dtype=np.float32)
+    # items never seen with any of theirs: a small co-occurrence term (cosine) keeps them ahead.
+    weight = np.float32(SMOOTHING * float(ease.max(initial=0.0)) or SMOOTHING)
+    block = gram
+    block *= (norm[keep] * weight)[:, None]
+    block *= norm[keep][None, :]
+    block[np.arange(len(keep)), np.arange(len(keep))] = 0.0
+    block += ease
+    if not len(rare):
+        return np.ascontiguousarray(block, dtype=np.float32)
+    weights = np.empty((n_items, n_items), np.float32)
+    weights[np.ix_(keep, keep)] = block
+    rows = np.asarray(csr[:, rare].T.tocsr() @ dense, np.float32)  # rare x all
+    rows *= (norm[rare] * weight)[:, None]
+    rows *= norm[None, :]
+    rows[np.arange(len(rare)), rare] = 0.0
+    weights[rare] = rows
+    weights[np.ix_(keep, rare)] = rows[:, keep].T
+    return weights
 
 
 def _ease_weights(gram: np.ndarray) -> np.ndarray:
