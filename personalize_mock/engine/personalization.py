@@ -108,7 +108,7 @@ def _ease(matrix: Matrix, n_items: int, min_count: int | None = None) -> np.ndar
     keep, rare = np.flatnonzero(kept), np.flatnonzero(~kept)
     norm = (1.0 / np.sqrt(np.maximum(diagonal, 1.0))).astype(np.float32)  # cosine = gram x norm x norm
     dense = csr.toarray()
-    columns = dense if not len(rare) else np.ascontiguousarray(dense[:, keep])
+    columns = dense if not len(rare) else csr[:, keep].toarray()
     gram = columns.T @ columns  # kept x kept
     lam = EASE_REGULARIZATION * max(float(csr.nnz) / max(n_items, 1), 1.0)
     inner = gram.copy()
@@ -290,11 +290,16 @@ def _fit_calibration(model: FactorModel, scored: _Scored, catalogue: int) -> Cal
         masses, _, spread = prepared(scales[0])
         model.temperature = spread / 4.0
         return Calibration(model.temperature, masses(model.temperature), hits, n)
-    best: tuple[float, float, float, Any] | None = None
+    # Every scale on the coarse grid; the two best refined.
+    searched = []
     for scale in scales:
         masses, loss, spread = prepared(scale)
         grid = np.log(spread) + np.linspace(-7.0, 4.0, 9)
         values = [loss(g) for g in grid]
+        searched.append((min(values), len(searched), scale, masses, loss, grid, values))
+    best: tuple[float, float, float, Any] | None = None
+    for _, _, scale, masses, loss, grid, values in sorted(searched, key=lambda x: x[:2])[:2]:
+        model.logit_scale = scale
         temperature = _refine(loss, grid, values)
         value = loss(np.log(temperature))
         if best is None or value < best[0] - 1e-9:
