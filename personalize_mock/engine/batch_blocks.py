@@ -73,41 +73,12 @@ def in_parallel(work: Callable[[slice], T], parts: Iterable[slice], warm: Callab
             yield part, future.result()
 
 
-class ScoredBlock:
-    """A block of users scored over the serving catalogue ``codes`` (model items first).
+class ScoredBlock(ranking.Scored):
+    """A block of users scored over the serving catalogue ``codes`` (model items first):
+    ``ranking.Scored`` (the runtime's own arithmetic) with tops for batch lines.
 
     ``histories[i]``: model rows of user ``user_codes[i]``'s items, oldest first (as
     ``rank_block`` takes them)."""
-
-    def __init__(self, model: Any, codes: np.ndarray, user_codes: Sequence[int | None],
-                 histories: Sequence[np.ndarray]) -> None:
-        self.model = model
-        self.codes = codes
-        n, m = len(histories), len(codes)
-        raw, _ = ranking.block_logits(model, codes, list(user_codes), list(histories))  # rank_block's own logits
-        self.raw = raw
-        self.tie = ranking.tie_breaks(model, codes)
-        if not m:
-            self.peaks = np.zeros(n)
-            self.totals = np.ones(n)
-            return
-        peaks = raw.max(axis=1, keepdims=True)
-        # rank_block's softmax, step by step into one buffer (the same operations, so the same bits).
-        exps = np.subtract(raw, peaks)
-        np.divide(exps, model.temperature, out=exps)
-        np.exp(exps, out=exps)
-        self.exps = exps
-        self.peaks = peaks[:, 0]
-        self.totals = exps.sum(axis=1)
-
-    def __len__(self) -> int:
-        return len(self.raw)
-
-    def scores(self, row: int, positions: np.ndarray) -> np.ndarray:
-        """Scores of ``positions`` (into ``codes``) for the block's ``row``-th user."""
-        if not len(self.codes):
-            return np.empty(0)
-        return self.exps[row, positions] / self.totals[row]
 
     def top(self, rows: np.ndarray | Sequence[int] | None, width: int,
             allowed: np.ndarray | None = None) -> list[np.ndarray]:
@@ -115,15 +86,29 @@ class ScoredBlock:
         best allowed catalogue entries (``allowed``: a bool mask over ``codes``, None = all),
         best first, ties to the lower position — the prefix of the stable full sort that
         ``rank_block`` takes."""
-        raw = self.raw if rows is None else self.raw[np.asarray(rows, np.int64)]
-        return top_positions(raw, self.tie, width, allowed)
+        if rows is None:
+            return top_positions(self.raw, self.tie, width, allowed, keys=self.keys, lower=self.lower)
+        rows = np.asarray(rows, np.int64)
+        return top_positions(self.raw[rows], self.tie, width, allowed, lower=self.lower,
+                             keys=lambda r, c: self.keys(rows[r], c) if r is not None else
+                             np.stack([self.keys(np.full(len(c), i), c) for i in rows]))
 
 
 def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndarray | None = None,
-                  exact_below: int | None = None) -> list[np.ndarray]:
-    """Row-wise: the ``width`` best columns by ``raw + tie`` (descending, ties by ascending
-    column) among ``allowed`` columns; fewer where fewer are allowed. Up to ``exact_below``
-    allowed columns (default ``EXACT_BELOW``) are ordered outright."""
+                  exact_below: int | None = None, keys: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+                  lower: Callable[[np.ndarray], np.ndarray] | None = None) -> list[np.ndarray]:
+    """Row-wise: the ``width`` best columns by key (descending, ties by ascending column)
+    among ``allowed`` columns; fewer where fewer are allowed. Up to ``exact_below`` allowed
+    columns (default ``EXACT_BELOW``) are ordered outright.
+
+    The key of an entry is ``raw + tie``, or ``keys(rows, columns)`` when given (``rows``
+    None: every row at ``columns``, rows x columns): then an
+    increasing function of ``raw`` plus ``tie``, and ``lower(bounds)`` gives per row a raw
+    score below which no key reaches ``bounds`` (``ranking.Scored``: logits computed only
+    for the entries that can reach the top)."""
+    if keys is None:
+        keys = lambda r, c: (raw[:, c] if r is None else raw[r, c]) + tie[c]  # noqa: E731
+        lower = lambda b: b - (2e-9 + np.abs(b) * 1e-15)  # noqa: E731  (0 <= tie <= 1e-9, rounding)
     exact_below = EXACT_BELOW if exact_below is None else exact_below
     rows, n = raw.shape
     columns = np.arange(n) if allowed is None else np.flatnonzero(allowed)
@@ -131,40 +116,37 @@ def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndar
     if width <= 0 or not rows:
         return [np.empty(0, np.int64) for _ in range(rows)]
     if len(columns) <= max(exact_below, 2 * width):
-        keys = raw[:, columns] + tie[columns]
-        order = ranking.best_first_block(keys, width)
+        every = keys(None, columns)
+        order = ranking.best_first_block(every, width)
         return list(columns[order])
     # A lower bound of each row's width-th best key: the width-th best of a column sample.
     # About 2 sqrt(n width) sampled columns leave about sqrt(n width) / 2 survivors per row:
     # the partition of the sample and the sort of the survivors then cost about the same.
     stride = max(1, len(columns) // max(4 * width, int(2 * np.sqrt(len(columns) * width))))
-    if allowed is None:
-        sampled = raw[:, ::stride] + tie[::stride]
-    else:
-        sample = columns[::stride]
-        sampled = raw[:, sample] + tie[sample]
+    sample = columns[::stride]
+    sampled = keys(None, sample)
     at = sampled.shape[1] - width
     bound = np.partition(sampled, at, axis=1)[:, at]
-    # key = raw + tie with 0 <= tie <= 1e-9 (and rounding): key >= bound needs raw >= this.
-    lower = bound - (2e-9 + np.abs(bound) * 1e-15)
-    mask = raw >= lower[:, None]
+    mask = raw >= lower(bound)[:, None]
     if allowed is not None:
         mask &= allowed
     at_row, at_col = np.divmod(np.flatnonzero(mask.ravel()), n)  # row by row, columns ascending
-    keys = raw[at_row, at_col] + tie[at_col]
+    found = keys(at_row, at_col)
+    keep = found >= bound[at_row]  # the width best of each row are at or above its bound
+    at_row, at_col, found = at_row[keep], at_col[keep], found[keep]
     counts = np.bincount(at_row, minlength=rows)
     if counts.min() > 2 * width:  # narrow the survivors to each row's exact width-th key first
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         padded = np.full((rows, int(counts.max())), -np.inf)
-        padded[at_row, np.arange(len(at_row)) - starts[at_row]] = keys
+        padded[at_row, np.arange(len(at_row)) - starts[at_row]] = found
         cut = padded.shape[1] - width
         kth = np.partition(padded, cut, axis=1)[:, cut]
-        keep = keys >= kth[at_row]
-        at_row, at_col, keys = at_row[keep], at_col[keep], keys[keep]
+        keep = found >= kth[at_row]
+        at_row, at_col, found = at_row[keep], at_col[keep], found[keep]
         counts = np.bincount(at_row, minlength=rows)
     # Order the survivors: row, then key descending, then column ascending (lexsort is
     # stable, and they come in ascending column order).
-    at_col = at_col[np.lexsort((-keys, at_row))]
+    at_col = at_col[np.lexsort((-found, at_row))]
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     if counts.min() >= width:
         return list(at_col[starts[:, None] + np.arange(width)])

@@ -32,16 +32,16 @@ def score_lookup(model: Any, user_code: int | None, history: np.ndarray, peak: f
     """code -> score for one user, from their history (model rows, oldest first), the
     softmax normaliser of their ranking and their impression penalty (``rank_block``'s
     ``details``): exploration scores items outside a truncated ranking without keeping
-    anything catalogue-sized per user."""
+    anything catalogue-sized per user. The arithmetic is ``Scored``'s (``softmax_terms``)."""
     def score_of(wanted: list[int]) -> dict[int, float]:
         codes = np.asarray(wanted, np.int64)
         rows = model.items.positions(codes)
-        raw = np.zeros(len(codes))
+        raw = np.zeros((1, len(codes)))
         if len(codes) and (rows >= 0).any():
-            raw[rows >= 0] = model.logits(model.raw_block(model.user_block([history]), rows[rows >= 0])[0])
-        if penalty:
-            raw = raw - penalty * impression_mask(model, user_code, codes)
-        return {int(c): float(v) for c, v in zip(codes, np.exp((raw - peak) / model.temperature) / total)}
+            raw[0, rows >= 0] = model.raw_block(model.user_block([history]), rows[rows >= 0])[0]
+        mask = impression_mask(model, user_code, codes)[None, :] if penalty else None
+        terms = softmax_terms(model, raw, np.array([peak]), np.array([penalty]), mask)
+        return {int(c): float(v) for c, v in zip(codes, terms[0].astype(np.float64) / total)}
 
     return score_of
 
@@ -105,19 +105,36 @@ def rank_block(model: Any, codes: np.ndarray, user_codes: list[int | None], hist
     ``histories[i]`` holds the model item rows (positions into ``model.items``, no -1) of
     user ``user_codes[i]`` in time order, oldest first. Returns positions into ``codes``
     (shape (n, width), best first; ``width`` None = the whole catalogue) and their scores: a
-    softmax of the raw score over the whole catalogue (items the model never saw score a raw
+    softmax of the logits over the whole catalogue (items the model never saw score a raw
     0), less the impression penalty. Ties go to the more popular item, then the lower
-    position. Each user's row is the same whatever the block: the raw scores are computed in
-    exact arithmetic (see ``FactorModel.user_block``), so GetRecommendations, its head cache
-    and batch jobs agree to the last bit.
+    position. Each user's row is the same whatever the block (see ``Scored``), so
+    GetRecommendations, its head cache and batch jobs agree to the last bit.
 
     ``details`` (optional) receives ``peaks``, ``totals`` (the softmax normaliser per user) and
     ``penalties`` (what was taken off the logits of items shown to the user but never chosen).
     """
     n = len(histories)
-    if not len(codes):
-        empty = np.empty((n, 0))
+    if not len(codes) or not n:
+        empty = np.empty((n, 0 if not len(codes) or width is None else min(width, len(codes))))
         return empty.astype(np.int64), empty
+    if offsets is not None:  # a request's context: logits shifted per item, ranked afresh
+        return _rank_offsets(model, codes, user_codes, histories, width, details, offsets)
+    from .batch_blocks import top_positions
+
+    block = Scored(model, codes, user_codes, histories)
+    top = np.asarray(top_positions(block.raw, block.tie, len(codes) if width is None else width,
+                                   keys=block.keys, lower=block.lower), np.int64).reshape(n, -1)
+    scores = np.stack([block.scores(i, top[i]) for i in range(n)]) if n else np.empty((0, top.shape[1]))
+    if details is not None:
+        details["peaks"], details["totals"], details["penalties"] = block.peaks, block.totals, block.penalties
+    return top, scores
+
+
+def _rank_offsets(model: Any, codes: np.ndarray, user_codes: list[int | None], histories: list[np.ndarray],
+                  width: int | None, details: dict[str, Any] | None,
+                  offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``rank_block`` with context offsets on the logits: every logit computed (the offsets
+    break the order of the raw scores), the softmax in float64."""
     raw, penalties = block_logits(model, codes, user_codes, histories, offsets)
     peaks = raw.max(axis=1, keepdims=True)
     scores = np.exp((raw - peaks) / model.temperature)
@@ -127,6 +144,157 @@ def rank_block(model: Any, codes: np.ndarray, user_codes: list[int | None], hist
     if details is not None:
         details["peaks"], details["totals"], details["penalties"] = peaks[:, 0], totals[:, 0], penalties
     return top, np.take_along_axis(scores, top, axis=1)
+
+
+# ---- the softmax of a block of users ---------------------------------------------------------
+TILE_COLUMNS = 2048  # the normaliser sums each row in these column tiles (fixed: the bits of a sum)
+TILE_ENTRIES = 1 << 16  # entries per tile (float32: 256 KB, cache-resident)
+
+
+def softmax_terms(model: Any, raw: np.ndarray, peaks: np.ndarray, penalties: np.ndarray,
+                  masks: np.ndarray | None = None) -> np.ndarray:
+    """exp((logit - peak) / T) for the raw scores ``raw`` (rows x entries, float64), in
+    float32: ``peaks`` and ``penalties`` per row, ``masks`` (rows x entries, or None) the
+    entries whose logit loses the row's penalty. Each entry's value depends on that entry
+    and its row's constants only (numpy's SIMD float32 log and exp are elementwise), so
+    any selection of entries gives the same bits: the whole row (``Scored``), a top (the
+    scores) or a few codes (``score_lookup``). The logit is ``log(1 + x)`` for ``x = raw /
+    logit_scale > 0`` and ``x`` below (``FactorModel.logits``; here from the float32 raw
+    score) or the raw score."""
+    terms = np.empty(raw.shape, np.float32)
+    terms[...] = raw
+    if model.logit_scale > 0:
+        # Half of x, then x's positive and negative parts without min / max (slower in numpy):
+        # h + |h| and h - |h| are exactly x or 0 (doubling is exact).
+        terms *= np.float32(0.5 / model.logit_scale)
+        size = np.abs(terms)
+        below = terms - size
+        terms += size
+        terms += np.float32(1.0)
+        np.log(terms, out=terms)
+        terms += below
+    terms -= peaks.astype(np.float32)[:, None]
+    if masks is not None:
+        terms -= np.where(masks, penalties.astype(np.float32)[:, None], np.float32(0.0))
+    terms *= np.float32(1.0 / model.temperature)
+    return np.exp(terms, out=terms)
+
+
+def _exact_raw(model: Any, users: np.ndarray, out: np.ndarray) -> None:
+    """``model.raw_block(users)`` into ``out``: for a factor model the power-of-two scales
+    go on the factors first (exact: the products of fixed-point integers and their sums
+    are exact either way, so the bits are ``raw_block``'s), one product and no second pass."""
+    if model.item_item:
+        out[...] = model.raw_block(users)
+        return
+    from .factorization import WEIGHT_BITS, _quantized
+
+    shift = _quantized(model, "query", model._query())[1] + (WEIGHT_BITS if model.half_life > 0 else 0)
+    target = model.cache.get("exact_target")
+    if target is None:
+        quantized, target_shift = _quantized(model, "target", model.item_factors)
+        target = model.cache["exact_target"] = np.ascontiguousarray((quantized * 2.0 ** -target_shift).T)
+    np.matmul(users * 2.0 ** -shift, target, out=out)
+
+
+class Scored:
+    """A block of users scored over the serving catalogue ``codes`` (model items first).
+
+    ``raw`` holds the exact raw scores (``FactorModel.user_block`` / ``raw_block``: fixed
+    point, so a user's row never depends on the block; items the model never saw: 0). The
+    logit is monotone in the raw score, so what needs logits is computed from few entries:
+    the peak (the logit of the row's highest raw score, or of its highest raw score among
+    entries without a penalty), the penalty (the logits' range and one more), and the ranking
+    keys of the entries that can reach a row's top (``keys``, ``lower``). Only the softmax
+    normaliser needs every entry: ``softmax_terms`` in float32 over cache-sized tiles, each
+    row summed in fixed column tiles (float64), so its bits do not depend on the block."""
+
+    def __init__(self, model: Any, codes: np.ndarray, user_codes: Sequence[int | None],
+                 histories: Sequence[np.ndarray]) -> None:
+        self.model, self.codes = model, codes
+        n, m, known = len(histories), len(codes), len(model.items)
+        self.raw = np.empty((n, m)) if known == m else np.zeros((n, m))
+        if n and known:
+            _exact_raw(model, model.user_block(list(histories)), self.raw[:, :known])
+        self.tie = tie_breaks(model, codes)
+        self.masks: dict[int, np.ndarray] = {}
+        if m and model.extra.get("impressed_unclicked"):
+            for i, code in enumerate(user_codes):
+                mask = impression_mask(model, code, codes)
+                if mask.any():
+                    self.masks[i] = mask
+        self.penalties = np.zeros(n)
+        if not m or not n:
+            self.peaks, self.totals = np.zeros(n), np.ones(n)
+            return
+        self.peaks = np.asarray(model.logits(self.raw.max(axis=1)), np.float64)
+        if self.masks:
+            low = np.asarray(model.logits(self.raw.min(axis=1)), np.float64)
+            for i, mask in self.masks.items():
+                self.penalties[i] = float(self.peaks[i] - low[i]) + 1.0
+                free = self.raw[i, ~mask]
+                self.peaks[i] = (float(model.logits(free.max(keepdims=True))[0]) if len(free)
+                                 else self.peaks[i] - self.penalties[i])
+        self.totals = self._totals()
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def _masks(self, rows: np.ndarray, columns: Any) -> np.ndarray | None:
+        if not self.masks or not any(int(r) in self.masks for r in rows):
+            return None
+        out = np.zeros((len(rows), len(self.codes)), bool)
+        for at, r in enumerate(rows.tolist()):
+            if r in self.masks:
+                out[at] = self.masks[r]
+        return out[:, columns]
+
+    def _totals(self) -> np.ndarray:
+        n, m = self.raw.shape
+        totals = np.zeros(n)
+        step = max(1, TILE_ENTRIES // TILE_COLUMNS)
+        for r0 in range(0, n, step):
+            rows = np.arange(r0, min(r0 + step, n))
+            for c0 in range(0, m, TILE_COLUMNS):
+                columns = slice(c0, min(c0 + TILE_COLUMNS, m))
+                terms = softmax_terms(self.model, self.raw[rows[0]:rows[-1] + 1, columns], self.peaks[rows],
+                                      self.penalties[rows], self._masks(rows, columns))
+                totals[rows] += terms.astype(np.float64).sum(axis=1)
+        return totals
+
+    def scores(self, row: int, positions: np.ndarray) -> np.ndarray:
+        """Scores of ``positions`` (into ``codes``) for the block's ``row``-th user."""
+        positions = np.asarray(positions, np.int64)
+        if not len(self.codes) or not len(positions):
+            return np.empty(0)
+        rows = np.array([row])
+        terms = softmax_terms(self.model, self.raw[row:row + 1, positions], self.peaks[rows],
+                              self.penalties[rows], self._masks(rows, positions))
+        return terms[0].astype(np.float64) / self.totals[row]
+
+    def keys(self, rows: np.ndarray | None, columns: np.ndarray) -> np.ndarray:
+        """Ranking keys of entries (``rows``, ``columns`` of equal length; ``rows`` None:
+        every row at ``columns``, a 2-D result): logit, less the penalty where it applies,
+        plus the tie break."""
+        keys = np.asarray(self.model.logits(self.raw[:, columns] if rows is None else self.raw[rows, columns]),
+                          np.float64)
+        for r, mask in self.masks.items():
+            if rows is None:
+                keys[r] -= np.where(mask[columns], self.penalties[r], 0.0)
+            elif (at := rows == r).any():
+                keys[at] -= np.where(mask[columns[at]], self.penalties[r], 0.0)
+        return keys + self.tie[columns]
+
+    def lower(self, bounds: np.ndarray) -> np.ndarray:
+        """Per row, a raw score below which no entry's key reaches ``bounds`` (keys less the
+        tie break and rounding slack, through the inverse of the logit, then a margin)."""
+        logit = bounds - (2e-9 + np.abs(bounds) * 1e-12)
+        scale = self.model.logit_scale
+        if scale > 0:
+            raw = np.where(logit > 0, scale * np.expm1(np.maximum(logit, 0.0)), scale * logit)
+        else:
+            raw = logit
+        return raw - (np.abs(raw) * 1e-9 + 1e-300)
 
 
 def serving_catalogue(model: Any) -> np.ndarray:
