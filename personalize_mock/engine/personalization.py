@@ -107,13 +107,11 @@ def _ease(matrix: Matrix, n_items: int, min_count: int | None = None) -> np.ndar
     kept = diagonal >= min_count
     keep, rare = np.flatnonzero(kept), np.flatnonzero(~kept)
     norm = (1.0 / np.sqrt(np.maximum(diagonal, 1.0))).astype(np.float32)  # cosine = gram x norm x norm
-    dense = csr.toarray()
-    columns = dense if not len(rare) else csr[:, keep].toarray()
+    columns = csr.toarray() if not len(rare) else csr[:, keep].toarray()
     gram = columns.T @ columns  # kept x kept
+    del columns
     lam = EASE_REGULARIZATION * max(float(csr.nnz) / max(n_items, 1), 1.0)
-    inner = gram.copy()
-    inner[np.arange(len(keep)), np.arange(len(keep))] += lam
-    ease = _ease_weights(inner) if len(keep) else np.zeros((0, 0), np.float32)
+    ease = _ease_weights(gram, lam) if len(keep) else np.zeros((0, 0), np.float32)
     # Clipping leaves items that co-occur only with a user's older items at 0, level with
     # items never seen with any of theirs: a small co-occurrence term (cosine) keeps them ahead.
     weight = np.float32(SMOOTHING * float(ease.max(initial=0.0)) or SMOOTHING)
@@ -124,35 +122,45 @@ def _ease(matrix: Matrix, n_items: int, min_count: int | None = None) -> np.ndar
     block += ease
     if not len(rare):
         return np.ascontiguousarray(block, dtype=np.float32)
-    weights = np.empty((n_items, n_items), np.float32)
+    del ease
+    weights = np.zeros((n_items, n_items), np.float32)
     weights[np.ix_(keep, keep)] = block
-    rows = np.asarray(csr[:, rare].T.tocsr() @ dense, np.float32)  # rare x all
-    rows *= (norm[rare] * weight)[:, None]
-    rows *= norm[None, :]
-    rows[np.arange(len(rare)), rare] = 0.0
-    weights[rare] = rows
-    weights[np.ix_(keep, rare)] = rows[:, keep].T
+    del block
+    # The rare items' rows of the Gram matrix (sparse: they have few interactions), and their
+    # columns by symmetry.
+    rows = (csr[:, rare].T.tocsr() @ csr).tocoo()
+    item = rare[rows.row]
+    values = rows.data.astype(np.float32) * (norm[item] * weight) * norm[rows.col]
+    values[item == rows.col] = 0.0
+    weights[item, rows.col] = values
+    weights[rows.col, item] = values
     return weights
 
 
-def _ease_weights(gram: np.ndarray) -> np.ndarray:
-    """``B = I - P / diag(P)``, ``P = gram^-1`` (gram regularised), negative weights dropped."""
+def _ease_weights(gram: np.ndarray, lam: float) -> np.ndarray:
+    """``B = I - P / diag(P)``, ``P = (gram + lam I)^-1``, negative weights dropped (float32;
+    ``gram`` is left as it is)."""
     import scipy.linalg
 
     n = len(gram)
-    # Inverse of a symmetric positive definite matrix by Cholesky (half the flops of LU).
-    factor, info = scipy.linalg.lapack.spotrf(gram, lower=1, overwrite_a=1)
+    inner = gram.copy()
+    inner[np.arange(n), np.arange(n)] += lam
+    # Inverse of a symmetric positive definite matrix by Cholesky (half the flops of LU), in
+    # place: the transpose of the (symmetric) C-ordered copy is the Fortran array LAPACK takes.
+    factor, info = scipy.linalg.lapack.spotrf(inner.T, lower=1, overwrite_a=1)
     if info == 0:
-        inverse, info = scipy.linalg.lapack.spotri(factor, lower=1, overwrite_c=1)
+        factor, info = scipy.linalg.lapack.spotri(factor, lower=1, overwrite_c=1)
     if info != 0:  # numerically singular (cannot happen with lam > 0, but never fail training)
-        inverse = np.linalg.pinv(gram).astype(np.float32)
-    else:  # spotri fills the lower triangle: mirror it, a block of columns at a time
+        inverse = np.linalg.pinv(gram.astype(np.float64) + lam * np.eye(n)).astype(np.float32)
+    else:  # spotri fills the Fortran lower triangle (the C upper one): mirror it by blocks
+        inverse = factor.T
         for start in range(0, n, 512):
             stop = min(start + 512, n)
             square = inverse[start:stop, start:stop]
-            square[:] = np.tril(square) + np.tril(square, -1).T
-            inverse[:start, start:stop] = inverse[start:stop, :start].T
-    weights = inverse / -np.diag(inverse)[None, :]
+            square[:] = np.triu(square) + np.triu(square, 1).T
+            inverse[stop:, start:stop] = inverse[start:stop, stop:].T
+    weights = inverse
+    weights /= -np.diag(inverse).copy()[None, :]
     weights[np.arange(n), np.arange(n)] = 0.0
     # Negative weights (items that rarely follow each other) are dropped: as accurate on
     # MovieLens-100k, and a user's score for an item is never below an unrelated item's.
@@ -205,8 +213,9 @@ class _Scored:
         self.tops: list[np.ndarray] = []
         self.rests: list[np.ndarray] = []
 
-    def add(self, raw: np.ndarray, start: int, catalogue: int) -> None:
-        """Summarise raw scores (float32) of requests ``start:start + len(raw)``."""
+    def add(self, raw: np.ndarray, start: int, catalogue: int, consume: bool = False) -> None:
+        """Summarise raw scores (float32) of requests ``start:start + len(raw)`` (``consume``:
+        ``raw`` may be reordered in place)."""
         n = len(raw)
         nexts = self.nexts[start:start + n]
         full = raw
@@ -222,11 +231,11 @@ class _Scored:
         # The logit transform is monotone: the tops, the tail sample and the peaks are taken
         # once on raw scores. The softmax normaliser: the catalogue's top exactly, the rest
         # from the sampled columns (scaled up), the unseen items at raw 0.
-        full_top = _top(full, self.width)
-        self.full_tops.append(full_top)
-        self.tops.append(_top(raw, self.width) if self.exclude else full_top)
-        floor = full_top[:, -1:] if self.width else np.full((n, 1), np.inf, np.float32)
         sample = full[:, self.tails]
+        full_top = _top(full, self.width, in_place=consume)
+        self.full_tops.append(full_top)
+        self.tops.append(_top(raw, self.width, in_place=True) if self.exclude else full_top)
+        floor = full_top[:, -1:] if self.width else np.full((n, 1), np.inf, np.float32)
         self.rests.append(np.where(sample >= floor, -np.inf, sample))
 
 
@@ -336,10 +345,15 @@ def _blocks(n: int, items: int, entries: int = 4_000_000) -> list[tuple[int, int
     return [(start, min(start + size, n)) for start in range(0, n, size)]
 
 
-def _top(raw: np.ndarray, width: int) -> np.ndarray:
-    """Each row's ``width`` highest values, highest first."""
+def _top(raw: np.ndarray, width: int, in_place: bool = False) -> np.ndarray:
+    """Each row's ``width`` highest values, highest first (``in_place``: ``raw`` is reordered
+    instead of copied)."""
     items = raw.shape[1]
-    return -np.sort(-np.partition(raw, items - width, axis=1)[:, items - width:], axis=1)
+    if in_place:
+        raw.partition(items - width, axis=1)
+    else:
+        raw = np.partition(raw, items - width, axis=1)
+    return -np.sort(-raw[:, items - width:], axis=1)
 
 
 def fast_raw(model: FactorModel, histories: list[np.ndarray]) -> np.ndarray:
@@ -460,13 +474,13 @@ def _train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, 
     calibrated = len(scored.histories)
     for start, stop in _blocks(len(rows), len(model.items)):
         raw = fast_raw(model, rows[start:stop])
-        if start < calibrated:
-            scored.add(raw[:calibrated - start], start, catalogue)
         picks = np.flatnonzero((where >= start) & (where < stop))
-        if len(picks):
+        if len(picks):  # (a copy of the rows: the calibration's summary then reorders raw)
             lists = _rank_block(model, index, raw[where[picks] - start], [rows[j] for j in where[picks]], 25)
             for p, listed in zip(picks.tolist(), lists):
                 ranked[p] = listed
+        if start < calibrated:
+            scored.add(raw[:calibrated - start], start, catalogue, consume=True)
     calibration = _fit_calibration(model, scored, catalogue)
     metrics = evaluate(None, split, 25, catalogue, requests=requests, recommend_many=lambda u, h, k: ranked)
     return model, matrix, metrics, calibration
@@ -504,18 +518,18 @@ def _rank_block(model: FactorModel, index: Index, raw: np.ndarray, chunk: list[n
 
 
 def _top_columns(raw: np.ndarray, width: int, sample: int = 2048) -> list[np.ndarray]:
-    """Row-wise ``width`` highest columns, best first. On wide rows a strided sample of the
-    columns gives each row a lower bound of its ``width``-th value, and only the columns at
-    or above it are sorted (a partition of every whole row costs several times more)."""
+    """Row-wise ``width`` highest columns, best first (ties: lower column first). On wide rows
+    a strided sample of the columns gives each row a lower bound of its ``width``-th value, and
+    only the columns at or above it are sorted (a partition of every whole row costs several
+    times more); on narrow ones the bound is the exact ``width``-th value."""
     n, m = raw.shape
     if width <= 0:
         return [np.empty(0, np.int64) for _ in range(n)]
-    if m <= 4 * sample:
-        head = np.argpartition(-raw, width - 1, axis=1)[:, :width]
-        return [h[np.argsort(-raw[i, h], kind="stable")] for i, h in enumerate(head)]
-    stride = m // sample
-    picked = raw[:, ::stride]
-    bound = -np.partition(-picked, width - 1, axis=1)[:, width - 1]
+    if m <= 4 * sample:  # the exact bound: each row's width-th value
+        bound = np.partition(raw, m - width, axis=1)[:, m - width]
+    else:
+        picked = raw[:, ::m // sample]
+        bound = -np.partition(-picked, width - 1, axis=1)[:, width - 1]
     rows, columns = np.nonzero(raw >= bound[:, None])
     values = raw[rows, columns]
     order = np.lexsort((columns, -values, rows))
