@@ -52,7 +52,7 @@ def learn(items: np.ndarray, context: Mapping[str, np.ndarray]) -> dict[str, dic
     """
     items = np.asarray(items, np.int64)
     learned: dict[str, dict[str, Any]] = {}
-    if not len(items):
+    if not len(items) or not context:
         return learned
     codes, item_index = np.unique(items, return_inverse=True)
     for name, column in context.items():

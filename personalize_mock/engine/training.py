@@ -278,9 +278,15 @@ def _serving_facts(data: TrainingData) -> dict[str, Any]:
     values shift item preferences (engine/context.py)."""
     from .context import learn as learn_context
 
-    order = np.lexsort((data.timestamps, data.items))
-    first = np.flatnonzero(np.r_[True, np.diff(data.items[order]) != 0])
-    first_seen = dict(zip(data.items[order][first].tolist(), data.timestamps[order][first].tolist()))
+    if len(data.items) and int(data.items.min()) >= 0:  # catalogue codes: a table, no sort
+        earliest = np.full(int(data.items.max()) + 1, np.iinfo(np.int64).max, np.int64)
+        np.minimum.at(earliest, data.items, data.timestamps.astype(np.int64, copy=False))
+        present = np.flatnonzero(earliest != np.iinfo(np.int64).max)
+        first_seen = dict(zip(present.tolist(), earliest[present].tolist()))
+    else:
+        order = np.lexsort((data.timestamps, data.items))
+        first = np.flatnonzero(np.r_[True, np.diff(data.items[order]) != 0])
+        first_seen = dict(zip(data.items[order][first].tolist(), data.timestamps[order][first].tolist()))
     unclicked: dict[int, set[int]] = {}
     if data.impressions:
         chosen: dict[int, set[int]] = {}
