@@ -246,7 +246,7 @@ def _fit_calibration(model: FactorModel, scored: _Scored, catalogue: int) -> Cal
     rank = np.concatenate(scored.ranks)
     full_top = np.concatenate(scored.full_tops).astype(np.float64)
     top = full_top if not scored.exclude else np.concatenate(scored.tops).astype(np.float64)
-    rest = np.concatenate(scored.rests).astype(np.float64)
+    rest = np.concatenate(scored.rests)  # float32: the widest part
     n, items, width = len(rank), scored.items, scored.width
     hits = {k: float(np.mean(rank < k)) for k in CALIBRATION_KS}
     unseen = max(catalogue - items, 0)
@@ -258,6 +258,8 @@ def _fit_calibration(model: FactorModel, scored: _Scored, catalogue: int) -> Cal
     scales = [0.0] + ([level * f for f in LOGIT_SCALE_GRID] if level > 0 else [])
     columns = [min(k, width) - 1 for k in CALIBRATION_KS]
 
+    shared: dict[tuple[int, ...], np.ndarray] = {}  # one exp buffer for every scale
+
     def prepared(scale: float) -> tuple[Any, Any, float]:
         model.logit_scale = scale
         lt, lf, lr = model.logits(top), model.logits(full_top), model.logits(rest)
@@ -266,15 +268,20 @@ def _fit_calibration(model: FactorModel, scored: _Scored, catalogue: int) -> Cal
         # the top and the tail sample side by side, so that one exp and one product give the
         # normaliser and the top-K sums.
         dz = (-peak[:, 0]).astype(np.float32)
-        parts = [lf - peak, lr - peak] + ([] if top is full_top else [lt - peak])
-        stacked = np.concatenate(parts, axis=1).astype(np.float32)
+        stacked = np.empty((n, width + rest.shape[1] + (0 if top is full_top else width)), np.float32)
+        np.subtract(lf, peak, out=stacked[:, :width], casting="same_kind")
+        np.subtract(lr, peak.astype(np.float32), out=stacked[:, width:width + rest.shape[1]])
+        if top is not full_top:
+            np.subtract(lt, peak, out=stacked[:, width + rest.shape[1]:], casting="same_kind")
         sums = np.zeros((stacked.shape[1], 1 + len(columns)), np.float32)
         sums[:width, 0] = 1.0
         sums[width:width + rest.shape[1], 0] = rest_scale
         listed = 0 if top is full_top else width + rest.shape[1]
         for i, column in enumerate(columns):
             sums[listed:listed + column + 1, 1 + i] = 1.0
-        buffer = np.empty_like(stacked)
+        buffer = shared.get(stacked.shape)
+        if buffer is None:
+            buffer = shared[stacked.shape] = np.empty_like(stacked)
 
         def masses(temperature: float) -> dict[int, float]:
             np.multiply(stacked, np.float32(1.0 / temperature), out=buffer)
@@ -302,13 +309,13 @@ def _fit_calibration(model: FactorModel, scored: _Scored, catalogue: int) -> Cal
     # Every scale on the coarse grid; the two best refined.
     searched = []
     for scale in scales:
-        masses, loss, spread = prepared(scale)
+        _, loss, spread = prepared(scale)
         grid = np.log(spread) + np.linspace(-7.0, 4.0, 9)
         values = [loss(g) for g in grid]
-        searched.append((min(values), len(searched), scale, masses, loss, grid, values))
+        searched.append((min(values), len(searched), scale, grid, values))
     best: tuple[float, float, float, Any] | None = None
-    for _, _, scale, masses, loss, grid, values in sorted(searched, key=lambda x: x[:2])[:2]:
-        model.logit_scale = scale
+    for _, _, scale, grid, values in sorted(searched, key=lambda x: x[:2])[:2]:
+        masses, loss, _ = prepared(scale)
         temperature = _refine(loss, grid, values)
         value = loss(np.log(temperature))
         if best is None or value < best[0] - 1e-9:
@@ -460,6 +467,7 @@ def _train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, 
     keyed = {key: i for i, key in enumerate(keys)}
     sampled = {i: j for j, i in enumerate(scored.picked.tolist())}
     rows: list[np.ndarray] = list(scored.histories)
+    owners: list[int | None] = [keys[i][0] for i in scored.picked.tolist()]
     wanted = []
     for user, history in zip(requests.users.tolist(), requests.histories):
         i = keyed.get((user, len(history)))
@@ -467,13 +475,14 @@ def _train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, 
         if j is None:
             found = index.positions(history)
             rows.append(found[found >= 0])
+            owners.append(None)
             j = len(rows) - 1
         wanted.append(j)
     where = np.asarray(wanted, np.int64)
     ranked: list[np.ndarray | None] = [None] * len(wanted)
     calibrated = len(scored.histories)
     for start, stop in _blocks(len(rows), len(model.items)):
-        raw = fast_raw(model, rows[start:stop])
+        raw = _chained_raw(model, rows[start:stop], owners[start:stop])
         picks = np.flatnonzero((where >= start) & (where < stop))
         if len(picks):  # (a copy of the rows: the calibration's summary then reorders raw)
             lists = _rank_block(model, index, raw[where[picks] - start], [rows[j] for j in where[picks]], 25)
@@ -484,6 +493,40 @@ def _train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, 
     calibration = _fit_calibration(model, scored, catalogue)
     metrics = evaluate(None, split, 25, catalogue, requests=requests, recommend_many=lambda u, h, k: ranked)
     return model, matrix, metrics, calibration
+
+
+def _chained_raw(model: FactorModel, histories: list[np.ndarray], owners: list[int | None]) -> np.ndarray:
+    """:func:`fast_raw` of requests that are a user's history at successive held-out steps:
+    each user's shortest is folded in whole, every later one from the one before (``a`` = the
+    recency decay per event): ``raw(L') = a^(L'-L) raw(L) + sum a^(L'-1-i) W[item i]``, a few
+    row operations instead of a fold over the whole history (the same recency weights up to
+    their rounding and the window's end, where they are below 2^-16). Item-item models only."""
+    if not model.item_item or model.half_life <= 0 or len(histories) < 2:
+        return fast_raw(model, histories)
+    order = sorted((i for i, user in enumerate(owners) if user is not None),
+                   key=lambda i: (owners[i], len(histories[i])))
+    before: dict[int, int] = {}
+    base, steps = [i for i, user in enumerate(owners) if user is None], []
+    for i in order:
+        previous = before.get(owners[i])  # type: ignore[arg-type]
+        if previous is None or len(histories[i]) - len(histories[previous]) > 8:
+            base.append(i)
+        else:
+            steps.append((i, previous))
+        before[owners[i]] = i  # type: ignore[index]
+    if not steps:
+        return fast_raw(model, histories)
+    out = np.empty((len(histories), len(model.items)), np.float32)
+    out[base] = fast_raw(model, [histories[i] for i in base])
+    query = model.cache["float32"][0]  # set by fast_raw
+    decay = 0.5 ** (1.0 / model.half_life)
+    for i, previous in steps:
+        history, start = histories[i], len(histories[previous])
+        row = out[i]
+        np.multiply(out[previous], np.float32(decay ** (len(history) - start)), out=row)
+        for position in range(start, len(history)):
+            row += query[history[position]] * np.float32(decay ** (len(history) - 1 - position))
+    return out
 
 
 def _rank_requests(model: FactorModel, index: Index, histories: list[np.ndarray], k: int = 25,
