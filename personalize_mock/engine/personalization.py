@@ -126,14 +126,14 @@ def _ease(matrix: Matrix, n_items: int, min_count: int | None = None) -> np.ndar
     weights = np.zeros((n_items, n_items), np.float32)
     weights[np.ix_(keep, keep)] = block
     del block
-    # The rare items' rows of the Gram matrix (sparse: they have few interactions), and their
-    # columns by symmetry.
-    rows = (csr[:, rare].T.tocsr() @ csr).tocoo()
-    item = rare[rows.row]
-    values = rows.data.astype(np.float32) * (norm[item] * weight) * norm[rows.col]
-    values[item == rows.col] = 0.0
-    weights[item, rows.col] = values
-    weights[rows.col, item] = values
+    # The rare items' rows of the Gram matrix (a sparse x dense product: they have few
+    # interactions), and their columns by symmetry.
+    rows = np.asarray(csr[:, rare].T.tocsr() @ csr.toarray(), np.float32)
+    rows *= (norm[rare] * weight)[:, None]
+    rows *= norm[None, :]
+    rows[np.arange(len(rare)), rare] = 0.0
+    weights[rare] = rows
+    weights[np.ix_(keep, rare)] = rows[:, keep].T
     return weights
 
 
