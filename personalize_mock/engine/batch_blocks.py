@@ -80,6 +80,20 @@ class ScoredBlock(ranking.Scored):
     ``histories[i]``: model rows of user ``user_codes[i]``'s items, oldest first (as
     ``rank_block`` takes them)."""
 
+    def head_scores(self, tops: list[np.ndarray]) -> list[np.ndarray]:
+        """``scores(row, tops[row])`` for every row at once (the same bits: the terms are
+        elementwise, each row divided by its own normaliser)."""
+        widths = {len(t) for t in tops}
+        if len(widths) != 1 or not len(self.codes):
+            return [self.scores(row, t) for row, t in enumerate(tops)]
+        positions = np.asarray(tops, np.int64).reshape(len(tops), -1)
+        rows = np.arange(len(tops))
+        raw = np.take_along_axis(self.raw, positions, axis=1)
+        masks = self._masks(rows, slice(None))
+        terms = ranking.softmax_terms(self.model, raw, self.peaks, self.penalties,
+                                      None if masks is None else np.take_along_axis(masks, positions, axis=1))
+        return list(terms.astype(np.float64) / self.totals[:, None])
+
     def top(self, rows: np.ndarray | Sequence[int] | None, width: int,
             allowed: np.ndarray | None = None) -> list[np.ndarray]:
         """For each of ``rows`` (None: every user of the block): the positions of the ``width``

@@ -116,11 +116,12 @@ class FileAnswers:
         return permitted
 
     def _write(self, given: dict[str, Any], entries: list[Entry], user_id: str | None,
-               permitted: Callable[[np.ndarray], np.ndarray] | None) -> str:
+               permitted: Callable[[np.ndarray], np.ndarray] | None, score_of: Any = None) -> str:
         """The output line: ``_batch_line``'s, from the runtime's entries (exploration added as
         ``ServingMixin._explore`` adds it; ``_predicted_items`` without metadata or promotion
         keeps the item ids and the scores there are)."""
-        entries = self.exploration.explore(entries, permitted, user_id)
+        entries = self.exploration.explore(entries, permitted, user_id,
+                                           self.endpoint.score_of if score_of is None else score_of)
         texts, ids = self.id_texts, self.catalog.items.values
         items = []
         for code, _, _ in entries:
@@ -153,24 +154,47 @@ class FileAnswers:
         self.position_of[codes] = np.arange(len(codes))
         head = max(k + 1, HEAD) if self.filter_arn else k + 1  # k + 1: room to drop the anchor item
 
-        def rank(part: slice) -> tuple[batch_blocks.ScoredBlock, list[np.ndarray]]:
+        def rank(part: slice) -> tuple[batch_blocks.ScoredBlock, list[np.ndarray], list[tuple[int, str]]]:
             here = users[part]
             block = batch_blocks.ScoredBlock(model, codes, here, [histories.of(c) for c in here])
-            return block, block.top(None, head)
+            tops = block.top(None, head)
+            if self.filter_arn is not None:  # filters: lines written by the caller, one thread
+                return block, tops, []
+            # Without a filter a line needs nothing shared but reads: written here, in the
+            # worker threads, from the scores of each row's head (one vectorised call).
+            heads = block.head_scores(tops)
+            lines = []
+            for offset, key in enumerate(here):
+                for index, given, user_code, item_code, values in by_user[key]:
+                    lines.append((index, self._scored_line(block, offset, tops[offset], given, user_code,
+                                                           item_code, values, heads[offset])))
+            return block, tops, lines
 
         parts = batch_blocks.blocks(len(users), batch_blocks.block_size(len(codes)))
-        for part, (block, tops) in batch_blocks.in_parallel(rank, parts, warm=lambda: _warm(model, codes)):
+        for part, (block, tops, lines) in batch_blocks.in_parallel(rank, parts, warm=lambda: _warm(model, codes)):
+            for index, line in lines:
+                out[index] = line
+            if self.filter_arn is None:
+                continue
             for offset, key in enumerate(users[part]):
                 for index, given, user_code, item_code, values in by_user[key]:
                     out[index] = self._scored_line(block, offset, tops[offset], given, user_code, item_code, values)
 
     def _scored_line(self, block: batch_blocks.ScoredBlock, row: int, top: np.ndarray, given: dict[str, Any],
-                     user_code: int | None, item_code: int | None, values: Any) -> str:
+                     user_code: int | None, item_code: int | None, values: Any,
+                     head_scores: np.ndarray | None = None) -> str:
+        """One line from its user's row of ``block`` (``top``: the row's head, ``head_scores``
+        its scores when known). Without a filter this runs in worker threads: nothing here
+        writes shared state (the line's score lookup goes to exploration as an argument)."""
         k, codes = self.k, block.codes
         permitted = self._permitted(user_code, item_code, values)
+        scores = None
         try:
             if self.filter_arn is None:
-                picked = top if item_code is None else top[codes[top] != item_code]
+                keep = None if item_code is None else codes[top] != item_code
+                picked = top if keep is None else top[keep]
+                if head_scores is not None:
+                    scores = (head_scores if keep is None else head_scores[keep])[:k]
             else:
                 allowed = permitted(codes[top])
                 if int(allowed.sum()) >= k or len(top) == len(codes):
@@ -180,11 +204,12 @@ class FileAnswers:
         except InvalidInputException as error:
             return self._error(given, error)
         picked = picked[:k]
-        scores = block.scores(row, picked).tolist()
-        entries: list[Entry] = [(c, s, None) for c, s in zip(codes[picked].tolist(), scores)]
-        self.endpoint.score_of = _block_lookup(block, row, self.position_of)
+        if scores is None:
+            scores = block.scores(row, picked)
+        entries: list[Entry] = [(c, s, None) for c, s in zip(codes[picked].tolist(), scores.tolist())]
+        score_of = _block_lookup(block, row, self.position_of)
         plain = self.filter_arn is None and item_code is None
-        return self._write(given, entries, given.get("userId"), None if plain else permitted)
+        return self._write(given, entries, given.get("userId"), None if plain else permitted, score_of)
 
     # ---- popularity, trending, related items -------------------------------------------------
     def _listed(self, lines: list[tuple[int, dict[str, Any]]], out: list[str | None]) -> None:
@@ -247,8 +272,9 @@ class Exploration:
         self.seed = _model_seed(endpoint)
 
     def explore(self, entries: list[Entry], permitted: Callable[[np.ndarray], np.ndarray] | None,
-                user_id: str | None) -> list[Entry]:
-        """``permitted`` None: the request masks nothing (no filter, no anchor item)."""
+                user_id: str | None, score_of: Any = None) -> list[Entry]:
+        """``permitted`` None: the request masks nothing (no filter, no anchor item);
+        ``score_of``: code -> score of the line's user (the runtime's ``endpoint.score_of``)."""
         if self.slots <= 0 or not entries or not len(self.cold):
             return entries
         k, slots = self.k, self.slots
@@ -269,7 +295,6 @@ class Exploration:
         picked = [int(self.cold[candidate(i)]) for i in sorted(rng.sample(range(count), min(slots, count)))]
         keep = entries[: max(len(entries) - len(picked), 0)] if len(entries) >= k else entries
         spots = sorted(rng.sample(range(len(keep) + len(picked)), len(picked)))
-        score_of = self.endpoint.score_of
         where = score_of(picked) if score_of is not None else {}
         result = list(keep)
         for spot, code in zip(spots, picked):

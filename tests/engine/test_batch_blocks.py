@@ -85,3 +85,27 @@ def test_in_parallel_keeps_the_order_of_the_parts():
     seen = [(part, value) for part, value in in_parallel(lambda part: sum(range(part.start, part.stop)), parts, workers=3)]
     assert [part for part, _ in seen] == parts
     assert [value for _, value in seen] == [sum(range(p.start, p.stop)) for p in parts]
+
+
+@pytest.mark.parametrize("logit_scale", [0.0, 0.05])
+def test_impression_penalties_and_head_scores_are_rank_blocks(logit_scale):
+    """Users with items shown but never chosen (penalised logits), on the log-logit path too:
+    the block's tops, its vectorised head scores and single requests agree to the last bit."""
+    model, matrix = _model(extra_items=20)
+    model.logit_scale = logit_scale
+    codes = serving_catalogue(model)
+    users = list(range(0, 40, 3))
+    model.extra["impressed_unclicked"] = {users[1]: {int(codes[0]), int(codes[5])},
+                                          users[4]: set(codes.tolist())}  # every item: all penalised
+    histories = _histories(matrix, users)
+    block = ScoredBlock(model, codes, users, histories)
+    tops = block.top(None, 12)
+    heads = block.head_scores(tops)
+    for i in range(len(users)):
+        alone, alone_scores = rank_block(model, codes, [users[i]], [histories[i]], 12)
+        assert np.array_equal(tops[i], alone[0])
+        assert np.array_equal(heads[i], alone_scores[0])  # to the last bit
+        assert np.array_equal(block.scores(i, tops[i]), alone_scores[0])
+    full, full_scores = rank_block(model, codes, [users[1]], [histories[1]], None)
+    assert set(full[0, -2:].tolist()) == {0, 5}  # the penalised items rank last
+    assert full_scores.sum() == pytest.approx(1.0, abs=1e-9)
