@@ -260,15 +260,15 @@ def _fit_calibration(model: FactorModel, scored: _Scored, catalogue: int) -> Cal
 
     shared: dict[tuple[int, ...], np.ndarray] = {}  # one exp buffer for every scale
 
-    def prepared(scale: float) -> tuple[Any, Any, float]:
+    def prepared(scale: float, step: int = 1) -> tuple[Any, Any, float]:
         model.logit_scale = scale
-        lt, lf, lr = model.logits(top), model.logits(full_top), model.logits(rest)
+        lt, lf, lr = model.logits(top[::step]), model.logits(full_top[::step]), model.logits(rest[::step])
         peak = np.maximum(lf[:, :1], 0.0 if unseen else -np.inf)
         # Differences to the peak, once, in float32 (the search evaluates these many times):
         # the top and the tail sample side by side, so that one exp and one product give the
         # normaliser and the top-K sums.
         dz = (-peak[:, 0]).astype(np.float32)
-        stacked = np.empty((n, width + rest.shape[1] + (0 if top is full_top else width)), np.float32)
+        stacked = np.empty((len(lf), width + rest.shape[1] + (0 if top is full_top else width)), np.float32)
         np.subtract(lf, peak, out=stacked[:, :width], casting="same_kind")
         np.subtract(lr, peak.astype(np.float32), out=stacked[:, width:width + rest.shape[1]])
         if top is not full_top:
@@ -306,10 +306,11 @@ def _fit_calibration(model: FactorModel, scored: _Scored, catalogue: int) -> Cal
         masses, _, spread = prepared(scales[0])
         model.temperature = spread / 4.0
         return Calibration(model.temperature, masses(model.temperature), hits, n)
-    # Every scale on the coarse grid; the two best refined.
+    # Every scale on the coarse grid; the two best refined on every request.
+    # (the grid on every third request when there are many: it only picks the two to refine)
     searched = []
     for scale in scales:
-        _, loss, spread = prepared(scale)
+        _, loss, spread = prepared(scale, 3 if n >= 600 else 1)
         grid = np.log(spread) + np.linspace(-7.0, 4.0, 9)
         values = [loss(g) for g in grid]
         searched.append((min(values), len(searched), scale, grid, values))
