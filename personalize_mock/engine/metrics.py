@@ -206,15 +206,28 @@ def _columns(users, items, timestamps) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return users, items, timestamps
 
 
+def _user_time_order(users: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
+    """Rows by (user, timestamp), ties in row order: one stable sort of a combined integer key
+    when it fits in 63 bits, else a lexsort."""
+    if len(users) and users.dtype.kind in "iu" and timestamps.dtype.kind in "iu":
+        low, span = int(timestamps.min()), int(timestamps.max()) - int(timestamps.min()) + 1
+        first = int(users.min())
+        if (int(users.max()) - first + 1) * span < 2**62:
+            key = (users.astype(np.int64) - first) * span + (timestamps.astype(np.int64) - low)
+            return np.argsort(key, kind="stable")
+    return np.lexsort((timestamps, users))  # lexsort is stable: ties keep row order
+
+
 class _Groups:
     """Interactions grouped by user, each group in (timestamp, row) order."""
 
     def __init__(self, users: np.ndarray, timestamps: np.ndarray) -> None:
         self.length = len(users)
-        self.order = np.lexsort((timestamps, users))  # lexsort is stable: ties keep row order
-        self.codes, self.start, self.counts = np.unique(
-            users[self.order], return_index=True, return_counts=True
-        )
+        self.order = _user_time_order(users, timestamps)
+        ordered = users[self.order]
+        self.start = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.empty(0, np.int64)
+        self.codes = ordered[self.start]
+        self.counts = np.diff(np.r_[self.start, len(ordered)])
 
     def eligible(self) -> np.ndarray:
         return self.codes[(self.counts >= 2) & (self.codes >= 0)]

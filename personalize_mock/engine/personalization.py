@@ -40,8 +40,8 @@ from .interactions import Index, Matrix
 
 ITEM_ITEM_MAX_ITEMS = 2500  # EASE up to this many items (dense items x items inverse)
 EASE_REGULARIZATION = 4.0  # lambda = this x the mean interactions per item
-EASE_MIN_COUNT = 20  # on catalogues above EASE_MIN_COUNT_ITEMS, rarer items stay out of the inverse
-EASE_MIN_COUNT_ITEMS = 500  # (MovieLens-100k: 935 of 1,682 items kept, NDCG@10 unchanged, fit 2x faster)
+EASE_MIN_COUNT = 40  # on catalogues above EASE_MIN_COUNT_ITEMS, rarer items stay out of the inverse
+EASE_MIN_COUNT_ITEMS = 500  # (MovieLens-100k: ~700 of 1,682 items kept; 20+: ~935, NDCG@10 +1.7%, fit +40%)
 SMOOTHING = 1e-3  # weight of item co-occurrence (cosine) added to EASE's weights, x their largest
 HALF_LIFE = 5.0  # events: recency weighting of a user's history
 SVD_FACTORS = 128
