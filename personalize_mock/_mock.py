@@ -13,7 +13,7 @@ import inspect
 from typing import Any, Callable, TypeVar
 
 from ._registration import apply_seed, register
-from .settings import record_seed
+from .settings import record_seed, user_seed
 
 T = TypeVar("T")
 
@@ -32,6 +32,7 @@ class MockPersonalize:
         from moto import mock_aws
 
         register()
+        user_seed()  # a malformed PERSONALIZE_MOCK_SEED fails here, not half-way into moto's start
         return mock_aws(config=self._config)
 
     def __call__(self, func: T | None = None, *, config: Any = None, seed: int | None = None) -> Any:

@@ -44,11 +44,16 @@ def _exit(signum: int, frame: Any) -> None:
 def main(argv: list[str] | None = None) -> None:
     from werkzeug.serving import run_simple
 
+    from .settings import user_seed
     from .web import make_app
 
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     os.environ.setdefault("MOTO_PORT", str(args.port))
     app = make_app()
+    try:
+        user_seed()
+    except ValueError as error:
+        sys.exit(f"personalize-mock-server: {error}")
     if args.seed is not None:
         from ._registration import apply_seed
         from .settings import record_seed

@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any, ClassVar, Generic, TypeVar
 
 from moto.core.exceptions import InvalidToken
+from moto.moto_api._internal import mock_random
 from moto.moto_api._internal.managed_state_model import ManagedState
 from moto.utilities.paginator import paginate
 
@@ -134,6 +135,9 @@ class Store(Generic[R]):
             raise not_found(arn)
         return resource
 
+    def __contains__(self, arn: object) -> bool:
+        return arn in self._items
+
     def find(self, arn: str) -> R | None:
         resource = self._items.get(arn)
         return resource if resource is not None and self._live(resource) else None
@@ -170,6 +174,26 @@ class Store(Generic[R]):
             if self._live(resource) and keep(resource):
                 chosen.append(resource)
         return chosen
+
+
+def unused(draw: Callable[[], str], taken: Callable[[str], bool], first: str | None = None) -> str:
+    """A generated id (``first``, else ``draw()``) that no stored resource holds yet: a restored
+    state plus the seed switch replays moto's random ids, so a drawn one can already be taken.
+    Redrawing is deterministic too."""
+    value = draw() if first is None else first
+    while taken(value):
+        value = draw()
+    return value
+
+
+def recommendation_id(taken: Callable[[str], bool]) -> str:
+    """``RID-`` + a version-4 UUID from moto's (seedable) random source, formatted directly (the
+    runtime's hot path makes one per call), not one ``taken`` already holds."""
+    def draw() -> str:
+        h = "%032x" % ((mock_random.getrandbits(128) & ~(0xF000 << 64) & ~(0xC << 60)) | (0x4000 << 64) | (0x8 << 60))
+        return f"RID-{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    return unused(draw, taken)
 
 
 def paginated(result_key: str) -> Callable[[Callable[..., list[Any]]], Callable[..., dict[str, Any]]]:

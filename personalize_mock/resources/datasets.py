@@ -13,7 +13,7 @@ from ..exceptions import (
     ResourceAlreadyExistsException,
     ResourceInUseException,
 )
-from .base import Resource, Store, now, paginated
+from .base import Resource, Store, now, paginated, unused
 from .schema_rules import (
     DATASET_TYPES,
     Field,
@@ -336,8 +336,10 @@ class DatasetsMixin:
             raise ResourceAlreadyExistsException(
                 f"Dataset group {dataset_group_arn} already has an event tracker; a group can have only one."
             )
-        tracker_id = mock_random.get_random_hex(8)
+        tracker_id = unused(lambda: mock_random.get_random_hex(8), lambda t: self.arn(f"event-tracker/{t}") in self.event_trackers)
         tracker = EventTracker(self.arn(f"event-tracker/{tracker_id}"), name, self.account_id, group)
+        held = {t.tracking_id for t in self.event_trackers} | {d.tracking_id for d in self.datasets}
+        tracker.tracking_id = unused(lambda: str(mock_random.uuid4()), held.__contains__, tracker.tracking_id)
         self.create_tagged(self.event_trackers, tracker, tags)
         return {"eventTrackerArn": tracker.arn, "trackingId": tracker.tracking_id}
 

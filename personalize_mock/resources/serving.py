@@ -16,10 +16,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from moto.moto_api._internal import mock_random
-
 from .. import states
 from ..exceptions import InvalidInputException
+from .base import recommendation_id
 from .catalogue import RecipeInfo
 
 DEFAULT_RESULTS = 25
@@ -87,13 +86,6 @@ class Recommendation:
     user_id: str | None
     items: list[str]
     created: float = field(default_factory=time.time)
-
-
-def _recommendation_id() -> str:
-    """``RID-`` + a version-4 UUID from moto's (seedable) random source, formatted directly:
-    the runtime's hot path makes one per call."""
-    h = "%032x" % ((mock_random.getrandbits(128) & ~(0xF000 << 64) & ~(0xC << 60)) | (0x4000 << 64) | (0x8 << 60))
-    return f"RID-{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _model_seed(endpoint: Endpoint) -> int:
@@ -166,8 +158,8 @@ class ServingMixin:
         return dataset.table.group_mark("USER_ID", user_code, "ITEM_ID")
 
     def _remember(self, endpoint: Endpoint, user_id: str | None, items: list[str]) -> str:
-        rid = _recommendation_id()
         store = self.recommendations
+        rid = recommendation_id(store.__contains__)
         store[rid] = Recommendation(endpoint.arn, user_id, items)
         while len(store) > REMEMBERED_RECOMMENDATIONS:
             store.popitem(last=False)

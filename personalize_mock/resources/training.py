@@ -22,7 +22,7 @@ from ..exceptions import (
 )
 from ..faults import take_create_failure
 from ..settings import RELAXED_DATA_ENV, relaxed_data, user_seed
-from .base import Resource, Store, UpdateRecord, paginated
+from .base import Resource, Store, UpdateRecord, paginated, unused
 from .catalogue import RECIPES, RecipeInfo
 from .datasets import Dataset, DatasetGroup, data_limit_problem
 
@@ -412,7 +412,7 @@ class TrainingMixin:
         running = sum(1 for v in self.solution_versions if v.status in (states.CREATE_PENDING, states.CREATE_IN_PROGRESS))
         if running >= MAX_RUNNING_VERSIONS:
             raise LimitExceededException("More than 20 resources with PENDING or IN_PROGRESS status.")
-        version_id = mock_random.get_random_hex(8)
+        version_id = unused(lambda: mock_random.get_random_hex(8), lambda v: f"{solution.arn}/{v}" in self.solution_versions)
         arn = f"{solution.arn}/{version_id}"
         injected = take_create_failure("solution-version")
         trained, failure, tuned = (None, injected, None) if injected else self._train(solution, arn, base)

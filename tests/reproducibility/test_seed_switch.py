@@ -90,3 +90,20 @@ def test_server_seed_option(tmp_path, personalize_credentials):
         reset(url)
         assert ids(p) == served
     assert served[0] == expected[0]
+
+
+def test_a_restored_state_with_the_seed_switch_gets_fresh_ids(tmp_path, personalize_credentials):
+    """The switch replays moto's ids from the seed; a restored state may already hold them."""
+    from personalize_mock import persistence
+
+    with mock_personalize(seed=7):
+        first = ids(boto3.client("personalize", region_name="us-east-1"))
+        persistence.save(tmp_path)
+    with mock_personalize(seed=7):
+        persistence.restore(tmp_path)
+        p = boto3.client("personalize", region_name="us-east-1")
+        group = p.create_dataset_group(name="g2")["datasetGroupArn"]
+        second = p.create_event_tracker(name="t2", datasetGroupArn=group)
+        trackers = p.list_event_trackers()["eventTrackers"]
+    assert second["trackingId"] != first[0]
+    assert len({t["eventTrackerArn"] for t in trackers}) == 2
