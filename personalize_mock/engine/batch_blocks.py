@@ -100,17 +100,20 @@ class ScoredBlock(ranking.Scored):
         best allowed catalogue entries (``allowed``: a bool mask over ``codes``, None = all),
         best first, ties to the lower position — the prefix of the stable full sort that
         ``rank_block`` takes."""
+        monotone = None if self.masks else self.model.logits  # penalties break the raw order
         if rows is None:
-            return top_positions(self.raw, self.tie, width, allowed, keys=self.keys, lower=self.lower)
+            return top_positions(self.raw, self.tie, width, allowed, keys=self.keys, lower=self.lower,
+                                 raw_bound=monotone)
         rows = np.asarray(rows, np.int64)
-        return top_positions(self.raw[rows], self.tie, width, allowed, lower=self.lower,
+        return top_positions(self.raw[rows], self.tie, width, allowed, lower=self.lower, raw_bound=monotone,
                              keys=lambda r, c: self.keys(rows[r], c) if r is not None else
                              np.stack([self.keys(np.full(len(c), i), c) for i in rows]))
 
 
 def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndarray | None = None,
                   exact_below: int | None = None, keys: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-                  lower: Callable[[np.ndarray], np.ndarray] | None = None) -> list[np.ndarray]:
+                  lower: Callable[[np.ndarray], np.ndarray] | None = None,
+                  raw_bound: Callable[[np.ndarray], np.ndarray] | None = None) -> list[np.ndarray]:
     """Row-wise: the ``width`` best columns by key (descending, ties by ascending column)
     among ``allowed`` columns; fewer where fewer are allowed. Up to ``exact_below`` allowed
     columns (default ``EXACT_BELOW``) are ordered outright.
@@ -119,7 +122,10 @@ def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndar
     None: every row at ``columns``, rows x columns): then an
     increasing function of ``raw`` plus ``tie``, and ``lower(bounds)`` gives per row a raw
     score below which no key reaches ``bounds`` (``ranking.Scored``: logits computed only
-    for the entries that can reach the top)."""
+    for the entries that can reach the top). ``raw_bound`` (optional, with ``keys``): the
+    keys are the logits of ``raw``, increasing, plus the tie (no penalties): the sample's
+    bound is then taken on ``raw`` itself and ``raw_bound(raw values)`` gives their keys
+    without the tie, from which ``lower`` bounds the raw scores that can reach the top."""
     if keys is None:
         keys = lambda r, c: (raw[:, c] if r is None else raw[r, c]) + tie[c]  # noqa: E731
         lower = lambda b: b - (2e-9 + np.abs(b) * 1e-15)  # noqa: E731  (0 <= tie <= 1e-9, rounding)
@@ -138,15 +144,18 @@ def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndar
     # the partition of the sample and the sort of the survivors then cost about the same.
     stride = max(1, len(columns) // max(4 * width, int(2 * np.sqrt(len(columns) * width))))
     sample = columns[::stride]
-    sampled = keys(None, sample)
+    sampled = keys(None, sample) if raw_bound is None else raw[:, sample]
     at = sampled.shape[1] - width
     bound = np.partition(sampled, at, axis=1)[:, at]
+    if raw_bound is not None:  # width sampled entries have keys at or above this
+        bound = raw_bound(bound)
     mask = raw >= lower(bound)[:, None]
     if allowed is not None:
         mask &= allowed
     at_row, at_col = np.divmod(np.flatnonzero(mask.ravel()), n)  # row by row, columns ascending
     found = keys(at_row, at_col)
-    keep = found >= bound[at_row]  # the width best of each row are at or above its bound
+    # The width best of each row are at or above its bound (less a rounding slack).
+    keep = found >= bound[at_row] - (np.abs(bound[at_row]) * 1e-12 + 1e-300)
     at_row, at_col, found = at_row[keep], at_col[keep], found[keep]
     counts = np.bincount(at_row, minlength=rows)
     if counts.min() > 2 * width:  # narrow the survivors to each row's exact width-th key first

@@ -123,7 +123,8 @@ def rank_block(model: Any, codes: np.ndarray, user_codes: list[int | None], hist
 
     block = Scored(model, codes, user_codes, histories)
     top = np.asarray(top_positions(block.raw, block.tie, len(codes) if width is None else width,
-                                   keys=block.keys, lower=block.lower), np.int64).reshape(n, -1)
+                                   keys=block.keys, lower=block.lower,
+                                   raw_bound=None if block.masks else model.logits), np.int64).reshape(n, -1)
     scores = np.stack([block.scores(i, top[i]) for i in range(n)]) if n else np.empty((0, top.shape[1]))
     if details is not None:
         details["peaks"], details["totals"], details["penalties"] = block.peaks, block.totals, block.penalties
