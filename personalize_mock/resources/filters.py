@@ -273,16 +273,26 @@ def _cached_mask(flt: Filter, values: dict[str, list[str]], datasets: dict[str, 
     if not len(candidates):
         return np.zeros(0, bool)
     # Dense by entity code: ``known[c]`` says c was evaluated, ``mask[c]`` what the filter said.
-    if hit is not None:
-        known, mask = hit
-        if candidates.max() < len(known) and candidates.min() >= 0 and known[candidates].all():
-            return mask[candidates]
-    universe = np.unique(candidates if hit is None else np.concatenate([np.flatnonzero(hit[0]), candidates]))
+    # Only entities not evaluated before are evaluated (each request's head brings a few).
+    known, mask = hit if hit is not None else (np.zeros(0, bool), np.zeros(0, bool))
+    inside = (candidates >= 0) & (candidates < len(known))
+    fresh = ~inside
+    fresh[inside] = ~known[candidates[inside]]
+    if not fresh.any():
+        return mask[candidates]
+    universe = np.unique(candidates[fresh])
     allowed = evaluate(flt.compiled, universe, data, values, None)
-    size = int(universe.max()) + 1 if universe.min() >= 0 else 0
-    if size == 0 or size > 4 * len(universe) + 4096:  # codes too sparse (or negative) to index densely
-        return allowed[np.searchsorted(universe, candidates)]
-    known, mask = np.zeros(size, bool), np.zeros(size, bool)
+    size = max(int(universe.max()) + 1, len(known)) if universe.min() >= 0 else 0
+    if size == 0 or size > 4 * (len(universe) + int(known.sum())) + 4096:  # codes too sparse (or negative)
+        if hit is None or not inside.any():
+            return allowed[np.searchsorted(universe, candidates)]
+        result = np.zeros(len(candidates), bool)
+        result[inside] = mask[candidates[inside]]
+        result[fresh] = allowed[np.searchsorted(universe, candidates[fresh])]
+        return result
+    if size > len(known):
+        known = np.concatenate([known, np.zeros(size - len(known), bool)])
+        mask = np.concatenate([mask, np.zeros(size - len(mask), bool)])
     known[universe] = True
     mask[universe] = allowed
     if len(cache) > 64:
