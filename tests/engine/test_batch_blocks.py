@@ -109,3 +109,21 @@ def test_impression_penalties_and_head_scores_are_rank_blocks(logit_scale):
     full, full_scores = rank_block(model, codes, [users[1]], [histories[1]], None)
     assert set(full[0, -2:].tolist()) == {0, 5}  # the penalised items rank last
     assert full_scores.sum() == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("logit_scale", [0.0, 0.05])
+def test_grouped_bound_on_a_wide_catalogue_gives_the_full_rankings_prefix(logit_scale, monkeypatch):
+    """A catalogue wide enough for the grouped bound (column groups' highest raw scores): the
+    tops are the full ranking's prefix, with ties (Items-dataset items at raw 0)."""
+    monkeypatch.setattr(batch_blocks, "EXACT_BELOW", 0)
+    model, matrix = _model(extra_items=5000)
+    model.logit_scale = logit_scale
+    codes = serving_catalogue(model)
+    users = list(range(1, 60, 4))
+    histories = _histories(matrix, users)
+    histories[2] = np.empty(0, np.int64)
+    full, _ = rank_block(model, codes, users, histories, None)
+    block = ScoredBlock(model, codes, users, histories)
+    for width in (1, 25, 300):
+        tops = block.top(None, width)
+        assert all(np.array_equal(t, f[:width]) for t, f in zip(tops, full))
