@@ -275,6 +275,9 @@ def _cached_mask(flt: Filter, values: dict[str, list[str]], datasets: dict[str, 
     # Dense by entity code: ``known[c]`` says c was evaluated, ``mask[c]`` what the filter said.
     # Only entities not evaluated before are evaluated (each request's head brings a few).
     known, mask = hit if hit is not None else (np.zeros(0, bool), np.zeros(0, bool))
+    if hit is not None and int(candidates.min()) >= 0 and int(candidates.max()) < len(known):
+        if known[candidates].all():  # the usual case: a lookup
+            return mask[candidates]
     inside = (candidates >= 0) & (candidates < len(known))
     fresh = ~inside
     fresh[inside] = ~known[candidates[inside]]

@@ -372,8 +372,10 @@ class ServingMixin:
         cold = scoring.cold_items(endpoint.trained.model, cutoff_days)
         if not len(cold):
             return entries
-        chosen = [code for code, _, _ in entries]
-        fresh = cold[~np.isin(cold, np.asarray(chosen, np.int64))]
+        memo = endpoint.trained.model.cache.get("cold_at")  # code -> place among these cold items
+        if memo is None or memo[0] is not cold:
+            memo = endpoint.trained.model.cache["cold_at"] = (cold, {c: i for i, c in enumerate(cold.tolist())})
+        fresh = np.delete(cold, [memo[1][code] for code, _, _ in entries if code in memo[1]])  # minus the listed
         candidates = fresh[permitted(fresh)] if len(fresh) else fresh  # an array: a big catalogue's cold
         if not len(candidates):  # items are many, and only a few are picked
             return entries
