@@ -12,16 +12,14 @@ and models depend on content only).
 
 from __future__ import annotations
 
-import os
 import random
-import runpy
-from pathlib import Path
 from typing import Any
+
+from tools import trained
 
 HISTORIES = (10, 25, 50, 100)
 CLICKS = (1, 3, 5, 10)
 PROBES = 4  # users per history length
-QUICKSTART = Path(__file__).resolve().parents[1] / "examples" / "quickstart.py"
 
 
 def data(quickstart: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
@@ -36,31 +34,14 @@ def data(quickstart: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def measure() -> dict[int, dict[int, float]]:
-    import boto3
-
     from personalize_mock import mock_personalize
 
-    quickstart = runpy.run_path(str(QUICKSTART))
+    quickstart = trained.quickstart()
     files, genre_of = data(quickstart)
     horror = [item for item, genre in genre_of.items() if genre == "Horror"]
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        os.environ.setdefault(name, "testing")
     with mock_personalize():
-        session = boto3.session.Session(region_name="us-east-1")
-        s3, personalize, runtime, events = (session.client(n) for n in (
-            "s3", "personalize", "personalize-runtime", "personalize-events"))
-        s3.create_bucket(Bucket="click-effect")
-        group = personalize.create_dataset_group(name="click-effect")["datasetGroupArn"]
-        for kind, body in files.items():
-            s3.put_object(Bucket="click-effect", Key=kind, Body=body.encode())
-            schema = personalize.create_schema(name=f"click-effect-{kind}", schema=quickstart["avro"](kind))["schemaArn"]
-            dataset = personalize.create_dataset(name=kind, datasetGroupArn=group, datasetType=kind,
-                                                 schemaArn=schema)["datasetArn"]
-            personalize.create_dataset_import_job(jobName=kind, datasetArn=dataset, roleArn=quickstart["ROLE"],
-                                                  dataSource={"dataLocation": f"s3://click-effect/{kind}"})
-        solution = personalize.create_solution(name="click-effect", datasetGroupArn=group,
-                                               recipeArn="arn:aws:personalize:::recipe/aws-user-personalization")
-        version = personalize.create_solution_version(solutionArn=solution["solutionArn"])["solutionVersionArn"]
+        clients, group, version = trained.trained_version(quickstart, files, "click-effect")
+        personalize, runtime, events = (clients[n] for n in ("personalize", "personalize-runtime", "personalize-events"))
         campaign = personalize.create_campaign(name="click-effect", solutionVersionArn=version)["campaignArn"]
         tracking = personalize.create_event_tracker(name="click-effect", datasetGroupArn=group)["trackingId"]
         found: dict[int, dict[int, list[int]]] = {h: {k: [] for k in CLICKS} for h in HISTORIES}
