@@ -18,15 +18,10 @@ and prints the tuned value.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
-import zipfile
-from pathlib import Path
 
 for _name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
     os.environ.setdefault(_name, "testing")
@@ -35,9 +30,8 @@ import boto3  # noqa: E402
 import numpy as np  # noqa: E402
 
 from personalize_mock import mock_personalize  # noqa: E402
+from movielens import ml100k_rows  # noqa: E402  (bench/movielens.py)
 
-CACHE = Path(os.environ.get("PERSONALIZE_MOCK_BENCH_CACHE", Path.home() / ".cache" / "personalize-mock-bench"))
-WHEEL = "recbole-1.2.1-py3-none-any.whl"
 REGION = "us-east-1"
 RECIPE = "arn:aws:personalize:::recipe/"
 SCHEMA = {"type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema",
@@ -56,13 +50,7 @@ PUBLISHED = {
 
 def ratings() -> np.ndarray:
     """MovieLens-100k as (user, item, rating, timestamp) rows."""
-    wheel = CACHE / WHEEL
-    if not wheel.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(CACHE),
-                        "recbole==1.2.1"], check=True)
-    text = zipfile.ZipFile(wheel).read("recbole/dataset_example/ml-100k/ml-100k.inter")
-    return np.loadtxt(io.BytesIO(text), skiprows=1).astype(np.int64)
+    return ml100k_rows()
 
 
 def interactions_csv(rows: np.ndarray) -> str:

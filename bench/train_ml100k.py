@@ -38,15 +38,12 @@ training <= 0.5x the tuned ALS fit; calibration within 1.5x for every K.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import statistics
 import subprocess
 import sys
 import time
-import zipfile
-from pathlib import Path
 
 for _name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
     os.environ.setdefault(_name, "testing")
@@ -56,9 +53,8 @@ import numpy as np  # noqa: E402
 from personalize_mock.engine import personalization  # noqa: E402
 from personalize_mock.engine.interactions import Index, Matrix  # noqa: E402
 from personalize_mock.engine.metrics import holdout_split, ranking_metrics  # noqa: E402
+from movielens import ml100k_rows  # noqa: E402  (bench/movielens.py)
 
-CACHE = Path(os.environ.get("PERSONALIZE_MOCK_BENCH_CACHE", Path.home() / ".cache" / "personalize-mock-bench"))
-WHEEL = "recbole-1.2.1-py3-none-any.whl"
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1", "eu-central-1")
 KEYS = {"normalized_discounted_cumulative_gain_at_10": "NDCG@10", "precision_at_10": "P@10", "coverage": "coverage"}
 # The tuned configuration, and nearby ones (the strongest is the anchor).
@@ -74,16 +70,10 @@ CALIBRATION_KS = (1, 10, 25)
 
 # ---- data ------------------------------------------------------------------------------------
 def movielens() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    wheel = CACHE / WHEEL
-    if not wheel.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(CACHE),
-                        "recbole==1.2.1"], check=True)
-    text = zipfile.ZipFile(wheel).read("recbole/dataset_example/ml-100k/ml-100k.inter")
-    raw = np.loadtxt(io.BytesIO(text), skiprows=1)
+    raw = ml100k_rows()
     users = np.unique(raw[:, 0], return_inverse=True)[1].astype(np.int32)
     items = np.unique(raw[:, 1], return_inverse=True)[1].astype(np.int32)
-    return users, items, raw[:, 3].astype(np.int64)
+    return users, items, raw[:, 3]
 
 
 def skewed(n_users: int = 5000, n_items: int = 20000, n: int = 500_000, clusters: int = 40, seed: int = 3):
