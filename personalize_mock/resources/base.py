@@ -186,14 +186,16 @@ def unused(draw: Callable[[], str], taken: Callable[[str], bool], first: str | N
     return value
 
 
-def recommendation_id(taken: Callable[[str], bool]) -> str:
-    """``RID-`` + a version-4 UUID from moto's (seedable) random source, formatted directly (the
-    runtime's hot path makes one per call), not one ``taken`` already holds."""
-    def draw() -> str:
-        h = "%032x" % ((mock_random.getrandbits(128) & ~(0xF000 << 64) & ~(0xC << 60)) | (0x4000 << 64) | (0x8 << 60))
-        return f"RID-{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+def _rid() -> str:
+    """``RID-`` + a version-4 UUID from moto's (seedable) random source, formatted directly: the
+    runtime's hot path makes one per call."""
+    h = "%032x" % ((mock_random.getrandbits(128) & ~(0xF000 << 64) & ~(0xC << 60)) | (0x4000 << 64) | (0x8 << 60))
+    return f"RID-{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
-    return unused(draw, taken)
+
+def recommendation_id(taken: Callable[[str], bool]) -> str:
+    """A fresh recommendation id that ``taken`` does not hold yet."""
+    return unused(_rid, taken)
 
 
 def paginated(result_key: str) -> Callable[[Callable[..., list[Any]]], Callable[..., dict[str, Any]]]:
