@@ -64,7 +64,6 @@ class Recommender(Resource):
         self._config = config
         self._trained = trained  # engine.training.Trained; None when training failed
         self.latest_recommender_update: RecommenderUpdate | None = None
-        self.retrainings = 0  # seeds each retraining deterministically
 
     def advance(self) -> None:
         super().advance()
@@ -157,7 +156,7 @@ class RecommendersMixin:
                 "Cannot create a recommender. More than 5 recommenders in dataset group "
                 f"{dataset_group_arn}. Please delete some and try again."
             )
-        trained, failure = self._train_use_case(group.arn, recipe, config, arn)
+        trained, failure = self._train_use_case(group.arn, recipe, config)
         recommender = Recommender(arn, name, group, recipe, config, trained, failure)
         self.create_tagged(self.recommenders, recommender, tags)  # type: ignore[attr-defined]
         return {"recommenderArn": recommender.arn}
@@ -202,8 +201,8 @@ class RecommendersMixin:
             result[member] = checked
         return result
 
-    def _train_use_case(self, group_arn: str, recipe: RecipeInfo, config: dict[str, Any],
-                        arn: str) -> tuple[Any, str | None]:
+    def _train_use_case(self, group_arn: str, recipe: RecipeInfo,
+                        config: dict[str, Any]) -> tuple[Any, str | None]:
         from ..engine.seeding import data_fingerprint, training_seed
         from ..engine.training import TrainingError, check_minimums, train
         from .training_data import training_data
@@ -263,11 +262,7 @@ class RecommendersMixin:
         trained, failure = None, None
         if config.get("trainingDataConfig") != current.get("trainingDataConfig"):
             # Changing the training columns retrains; the old model serves until the update is ACTIVE.
-            recommender.retrainings += 1
-            trained, failure = self._train_use_case(
-                recommender.dataset_group_arn, recommender.recipe, config,
-                f"{recommender.arn}/retraining/{recommender.retrainings}",
-            )
+            trained, failure = self._train_use_case(recommender.dataset_group_arn, recommender.recipe, config)
         recommender.settle()
         recommender.latest_recommender_update = RecommenderUpdate(config, trained, failure)
         recommender.touch()

@@ -415,14 +415,14 @@ class TrainingMixin:
         version_id = unused(lambda: mock_random.get_random_hex(8), lambda v: f"{solution.arn}/{v}" in self.solution_versions)
         arn = f"{solution.arn}/{version_id}"
         injected = take_create_failure("solution-version")
-        trained, failure, tuned = (None, injected, None) if injected else self._train(solution, arn, base)
+        trained, failure, tuned = (None, injected, None) if injected else self._train(solution, base)
         version = SolutionVersion(arn, name or f"{solution.name}/{version_id}", solution, mode, trained, failure)
         version.tuned_parameters = tuned
         self.create_tagged(self.solution_versions, version, tags)  # type: ignore[attr-defined]
         solution.versions.append(version)
         return {"solutionVersionArn": version.arn}
 
-    def _train(self, solution: Solution, arn: str, base: Any) -> tuple[Any, str | None, dict[str, str] | None]:
+    def _train(self, solution: Solution, base: Any) -> tuple[Any, str | None, dict[str, str] | None]:
         from ..engine.seeding import data_fingerprint, training_seed
         from ..engine.training import TrainingError, check_minimums, train
         from .training_data import training_data
