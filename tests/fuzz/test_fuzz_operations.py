@@ -11,7 +11,7 @@ example database); destructive operations run last so the others meet a full wor
 from __future__ import annotations
 
 import os
-import signal
+import threading
 import time
 import traceback
 from collections import Counter
@@ -58,7 +58,7 @@ OUTCOMES: Counter[tuple[str, str]] = Counter()  # (operation, "ok" or error code
 
 
 class Hung(BaseException):
-    """Raised by the alarm in the middle of a call (BaseException: nothing may swallow it)."""
+    """A call gave no answer within ``HANG_SECONDS`` (BaseException: nothing may swallow it)."""
 
 
 @pytest.fixture(scope="module")
@@ -91,20 +91,36 @@ def _show(value: Any, limit: int = 2000) -> str:
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
-def _on_alarm(signum: int, frame: Any) -> None:
-    raise Hung()
+def _within(seconds: float, call: Any, **params: Any) -> Any:
+    """``call(**params)`` in a daemon thread, its answer or exception brought back, or ``Hung``
+    after ``seconds``. A thread rather than SIGALRM: pytest-xdist may run a test outside the main
+    thread, where signals cannot be set."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["answer"] = call(**params)
+        except BaseException as error:  # brought back to the test's thread below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise Hung()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["answer"]
 
 
 def send(client: Any, service: str, operation: str, params: dict[str, Any]) -> None:
     """Send one request and check its answer; fail naming the operation, input and response."""
     where = f"{service}:{operation}\ninput: {_show(params)}"
     model = MODELS[service].operation_model(operation)
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, HANG_SECONDS)
     started = time.monotonic()
     try:
         SENT[f"{service}:{operation}"] += 1
-        response = getattr(client, xform_name(operation))(**params)
+        response = _within(HANG_SECONDS, getattr(client, xform_name(operation)), **params)
     except ClientError as error:
         answer = error.response
         code = answer.get("Error", {}).get("Code")
@@ -119,9 +135,6 @@ def send(client: Any, service: str, operation: str, params: dict[str, Any]) -> N
         pytest.fail(f"{where}\nno answer after {HANG_SECONDS} s", pytrace=False)
     except Exception:  # a traceback from the mock, or an answer botocore cannot parse
         pytest.fail(f"{where}\nraised instead of answering:\n{traceback.format_exc()}", pytrace=False)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
     OUTCOMES[operation, "ok"] += 1
     body = {k: v for k, v in response.items() if k != "ResponseMetadata"}
     errors = shape_errors(model.output_shape, body)
