@@ -47,6 +47,22 @@ class Index:
         return int(self.positions(np.array([code]))[0])
 
 
+def code_counts(codes: np.ndarray) -> np.ndarray:
+    """How often each distinct code occurs (in code order): by counting when the codes are
+    small non-negative ints (catalogue codes), by sorting otherwise."""
+    codes = np.asarray(codes)
+    if _dense(codes):
+        counts = np.bincount(codes.astype(np.int64, copy=False))
+        return counts[counts > 0]
+    return np.unique(codes, return_counts=True)[1]
+
+
+def distinct(*arrays: np.ndarray) -> int:
+    """The number of distinct values over ``arrays``."""
+    joined = np.concatenate([np.asarray(a).ravel() for a in arrays]) if arrays else np.empty(0, np.int64)
+    return len(Index.of(joined)) if joined.dtype.kind in "iu" else len(np.unique(joined))
+
+
 def _dense(codes: np.ndarray, *more: np.ndarray) -> bool:
     """Whether a lookup table over the codes' range costs no more than the codes themselves."""
     if not len(codes) or codes.dtype.kind not in "iu":
@@ -75,6 +91,17 @@ class Matrix:
         items = items or Index.of(item_codes)
         rows, cols = users.positions(user_codes), items.positions(item_codes)
         keep = (rows >= 0) & (cols >= 0)
+        cells = len(users) * len(items)
+        if cells <= max(16 * len(rows), 1 << 20):  # small enough to mark: no sort
+            present = np.zeros(cells, bool)
+            present[rows[keep] * len(items) + cols[keep]] = True
+            flat = np.flatnonzero(present)
+            indptr = np.zeros(len(users) + 1, np.int64)
+            np.cumsum(np.bincount(flat // len(items), minlength=len(users)), out=indptr[1:])
+            csr = sp.csr_matrix((np.ones(len(flat), np.float32), (flat % len(items)).astype(np.int32), indptr),
+                                shape=(len(users), len(items)))
+            csr.has_sorted_indices = True
+            return cls(users, items, csr)
         csr = sp.csr_matrix(
             (np.ones(int(keep.sum()), np.float32), (rows[keep], cols[keep])),
             shape=(len(users), len(items)),

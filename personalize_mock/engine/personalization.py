@@ -154,10 +154,11 @@ def _ease_weights(gram: np.ndarray, lam: float) -> np.ndarray:
         inverse = np.linalg.pinv(gram.astype(np.float64) + lam * np.eye(n)).astype(np.float32)
     else:  # spotri fills the Fortran lower triangle (the C upper one): mirror it by blocks
         inverse = factor.T
-        for start in range(0, n, 512):
-            stop = min(start + 512, n)
+        for start in range(0, n, 64):  # (small blocks: the transposed reads stay in cache)
+            stop = min(start + 64, n)
             square = inverse[start:stop, start:stop]
-            square[:] = np.triu(square) + np.triu(square, 1).T
+            below = np.tril_indices(stop - start, -1)
+            square[below] = square.T[below]
             inverse[stop:, start:stop] = inverse[start:stop, stop:].T
     weights = inverse
     weights /= -np.diag(inverse).copy()[None, :]

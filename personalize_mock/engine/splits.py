@@ -129,13 +129,19 @@ def _columns(users, items, timestamps) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def _user_time_order(users: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
-    """Rows by (user, timestamp), ties in row order: one stable sort of a combined integer key
-    when it fits in 63 bits, else a lexsort."""
+    """Rows by (user, timestamp), ties in row order: one sort of a combined integer key (with
+    the row number in its low bits when they fit in 63, else a stable sort), else a lexsort."""
     if len(users) and users.dtype.kind in "iu" and timestamps.dtype.kind in "iu":
         low, span = int(timestamps.min()), int(timestamps.max()) - int(timestamps.min()) + 1
         first = int(users.min())
         if (int(users.max()) - first + 1) * span < 2**62:
             key = (users.astype(np.int64) - first) * span + (timestamps.astype(np.int64) - low)
+            bits = max(len(key) - 1, 1).bit_length()
+            if int(key.max()) < 2 ** (62 - bits):  # the row number packed below the key: one plain sort
+                key <<= bits
+                key |= np.arange(len(key))
+                key.sort()
+                return key & ((1 << bits) - 1)
             return np.argsort(key, kind="stable")
     return np.lexsort((timestamps, users))  # lexsort is stable: ties keep row order
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .interactions import Matrix
+from .interactions import Matrix, code_counts, distinct
 from .metrics import evaluate, holdout_split
 from .seeding import seed_of  # noqa: F401  (re-exported)
 
@@ -80,7 +80,7 @@ def check_minimums(data: TrainingData) -> None:
             f"Create failed. Dataset has fewer than {MIN_INTERACTIONS} interactions after "
             f"filtering ({len(data)} found)."
         )
-    _, counts = np.unique(data.users, return_counts=True)
+    counts = code_counts(data.users)
     active = int((counts >= 2).sum())
     if active < MIN_ACTIVE_USERS:
         raise TrainingError(
@@ -117,7 +117,7 @@ def _ranking_metrics(data: TrainingData, seed: int, fit_recommend: Any) -> dict[
     if not len(split.test_users):
         return {}
     recommend = fit_recommend(split.train)
-    catalogue = len(np.union1d(np.unique(data.items), data.catalogue_items))
+    catalogue = distinct(data.items, data.catalogue_items)
     return evaluate(recommend, split, 25, catalogue)
 
 
@@ -325,7 +325,7 @@ def _train_factors(family: str, data: TrainingData, seed: int, params: dict[str,
     # and the serving model (engine/personalization.py).
     from .personalization import train as train_personalization
 
-    catalogue = len(np.union1d(np.unique(data.items), data.catalogue_items))
+    catalogue = distinct(data.items, data.catalogue_items)
     model, matrix, metrics, _ = train_personalization(data.users, data.items, data.timestamps, seed, factors,
                                                       catalogue)
     model.extra.update(_serving_facts(data))
