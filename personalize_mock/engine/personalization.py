@@ -25,17 +25,17 @@ whole history anyway.
 Scores are a softmax over the whole catalogue with a temperature set from data: on the
 held-out next interactions, the mean summed top-K score is matched to the rate at which that
 interaction lands in the top K (K = 1, 10, 25), so scores read as probabilities of the next
-interaction.
+interaction (the search: engine/calibration.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .factorization import FactorModel, recency_weights
+from .calibration import EXCLUDE_HISTORY, Calibration, Summaries, fit_calibration
+from .factorization import FactorModel
 from .interactions import Index, Matrix
 
 ITEM_ITEM_MAX_ITEMS = 2500  # EASE up to this many items (dense items x items inverse)
@@ -47,27 +47,11 @@ HALF_LIFE = 5.0  # events: recency weighting of a user's history
 SVD_FACTORS = 128
 SVD_ITERATIONS = 4  # power iterations; half as many above LARGE interactions
 LARGE = 2_000_000  # interactions above which the SVD keeps half the factors and iterations (speed)
-CALIBRATION_KS = (1, 10, 25)
-CALIBRATION_USERS = 1000
-CALIBRATION_MIN = 30  # fewer held-out requests: the default temperature (std of logits / 4)
-EXCLUDE_HISTORY = False  # held-out requests used to fit the temperature
-TAIL_SAMPLE = 256
-LOGIT_SCALE_GRID = (0.001, 0.01, 0.1)  # x the median top raw score  # catalogue entries sampled for the softmax normaliser beyond the top
-
-
-@dataclass
-class Calibration:
-    """Per K: mean summed top-K score and the observed hit rate of the next interaction."""
-
-    temperature: float
-    mass: dict[int, float]
-    hits: dict[int, float]
-    requests: int
 
 
 def fit(matrix: Matrix, seed: int, factors: int | None = None, half_life: float = HALF_LIFE,
         item_item: bool | None = None) -> FactorModel:
-    """The model for ``matrix`` (temperature 1 until :func:`calibrate` sets it)."""
+    """The model for ``matrix`` (temperature 1 until :func:`train` fits it)."""
     n_users, n_items = matrix.csr.shape  # type: ignore[attr-defined]
     popularity = matrix.item_counts.astype(np.float64)
     if item_item is None:
@@ -168,201 +152,10 @@ def _ease_weights(gram: np.ndarray, lam: float) -> np.ndarray:
     return np.maximum(weights, 0.0, out=weights)
 
 
-# ---- calibration -----------------------------------------------------------------------------
-def calibrate(model: FactorModel, histories: list[np.ndarray], nexts: np.ndarray, catalogue: int,
-              seed: int, exclude_history: bool = EXCLUDE_HISTORY) -> Calibration | None:
-    """Fit ``model.temperature`` and ``model.logit_scale`` on held-out next interactions.
-
-    ``histories`` are model rows (oldest first), ``nexts`` the model row of the item that
-    came next (-1: an item the model does not know, a miss). ``catalogue`` is the size of the
-    served catalogue (model items plus Items-dataset items the model never saw, which score a
-    raw 0). The list is the whole catalogue as GetRecommendations serves it (with
-    ``exclude_history``: after dropping the user's own items; the softmax stays over the whole
-    catalogue). The fit minimises the largest |log(mass_K / hit_K)| over K in
-    ``CALIBRATION_KS`` beyond its sampling noise (1 / sqrt(hits)); the logit scale (how much
-    the top of a linear score is compressed) is chosen from a small grid, the temperature by a
-    grid then golden-section search (:func:`_fit_calibration`).
-    """
-    if not len(histories):
-        return None
-    scored = _Scored(model, histories, nexts, seed, exclude_history)
-    for start, stop in _blocks(len(scored.histories), len(model.items)):
-        scored.add(fast_raw(model, scored.histories[start:stop]), start, catalogue)
-    return _fit_calibration(model, scored, catalogue)
-
-
-class _Scored:
-    """The calibration's requests (a seeded sample of at most ``CALIBRATION_USERS``) and, per
-    block of their raw scores, what the temperature search needs: the rank of the next
-    interaction, each row's top ``max(CALIBRATION_KS)`` and a sample of the rest (the same
-    columns for every row). Raw scores are never kept whole (a block at a time)."""
-
-    def __init__(self, model: FactorModel, histories: list[np.ndarray], nexts: np.ndarray, seed: int,
-                 exclude_history: bool) -> None:
-        self.rng = np.random.default_rng(seed % 2**32)
-        self.picked = np.arange(len(histories))  # which of the given requests
-        if len(histories) > CALIBRATION_USERS:
-            self.picked = np.sort(self.rng.choice(len(histories), CALIBRATION_USERS, replace=False))
-            histories, nexts = [histories[i] for i in self.picked], nexts[self.picked]
-        self.histories, self.nexts, self.exclude = list(histories), np.asarray(nexts), exclude_history
-        items = len(model.items)
-        self.items, self.width = items, min(max(CALIBRATION_KS), items)
-        self.tails = np.arange(items) if items <= TAIL_SAMPLE else np.sort(
-            self.rng.choice(items, TAIL_SAMPLE, replace=False))
-        self.ranks: list[np.ndarray] = []
-        self.full_tops: list[np.ndarray] = []
-        self.tops: list[np.ndarray] = []
-        self.rests: list[np.ndarray] = []
-
-    def add(self, raw: np.ndarray, start: int, catalogue: int, consume: bool = False) -> None:
-        """Summarise raw scores (float32) of requests ``start:start + len(raw)`` (``consume``:
-        ``raw`` may be reordered in place)."""
-        n = len(raw)
-        nexts = self.nexts[start:start + n]
-        full = raw
-        if self.exclude:
-            raw = raw.copy()
-            for i, history in enumerate(self.histories[start:start + n]):
-                raw[i, history] = -np.inf
-        unseen = max(catalogue - self.items, 0)  # served with a raw score of 0
-        known = nexts >= 0
-        target = np.where(known, raw[np.arange(n), np.maximum(nexts, 0)], np.inf)
-        rank = (raw > target[:, None]).sum(axis=1) + np.where(target < 0, unseen, 0)
-        self.ranks.append(np.where(known, rank, catalogue))
-        # The logit transform is monotone: the tops, the tail sample and the peaks are taken
-        # once on raw scores. The softmax normaliser: the catalogue's top exactly, the rest
-        # from the sampled columns (scaled up), the unseen items at raw 0.
-        sample = full[:, self.tails]
-        full_top = _top(full, self.width, in_place=consume)
-        self.full_tops.append(full_top)
-        self.tops.append(_top(raw, self.width, in_place=True) if self.exclude else full_top)
-        floor = full_top[:, -1:] if self.width else np.full((n, 1), np.inf, np.float32)
-        self.rests.append(np.where(sample >= floor, -np.inf, sample))
-
-
-def _fit_calibration(model: FactorModel, scored: _Scored, catalogue: int) -> Calibration:
-    """The logit scale and temperature search over summarised requests (see :func:`calibrate`):
-    a coarse grid of log temperatures for every logit scale, then golden-section search
-    around the best grid point of the best scale."""
-    rank = np.concatenate(scored.ranks)
-    full_top = np.concatenate(scored.full_tops).astype(np.float64)
-    top = full_top if not scored.exclude else np.concatenate(scored.tops).astype(np.float64)
-    rest = np.concatenate(scored.rests)  # float32: the widest part
-    n, items, width = len(rank), scored.items, scored.width
-    hits = {k: float(np.mean(rank < k)) for k in CALIBRATION_KS}
-    unseen = max(catalogue - items, 0)
-    rest_scale = (items - width) / max(rest.shape[1], 1)
-    # Too few requests, or a K whose list holds (nearly) everything, say nothing about scale.
-    usable = [k for k in CALIBRATION_KS if 0 < hits[k] < 1 and k < catalogue / 2] if n >= CALIBRATION_MIN else []
-    positive = full_top[full_top > 0]
-    level = float(np.median(positive)) if len(positive) else 0.0
-    scales = [0.0] + ([level * f for f in LOGIT_SCALE_GRID] if level > 0 else [])
-    columns = [min(k, width) - 1 for k in CALIBRATION_KS]
-
-    shared: dict[tuple[int, ...], np.ndarray] = {}  # one exp buffer for every scale
-
-    def prepared(scale: float, step: int = 1) -> tuple[Any, Any, float]:
-        model.logit_scale = scale
-        lt, lf, lr = model.logits(top[::step]), model.logits(full_top[::step]), model.logits(rest[::step])
-        peak = np.maximum(lf[:, :1], 0.0 if unseen else -np.inf)
-        # Differences to the peak, once, in float32 (the search evaluates these many times):
-        # the top and the tail sample side by side, so that one exp and one product give the
-        # normaliser and the top-K sums.
-        dz = (-peak[:, 0]).astype(np.float32)
-        stacked = np.empty((len(lf), width + rest.shape[1] + (0 if top is full_top else width)), np.float32)
-        np.subtract(lf, peak, out=stacked[:, :width], casting="same_kind")
-        np.subtract(lr, peak.astype(np.float32), out=stacked[:, width:width + rest.shape[1]])
-        if top is not full_top:
-            np.subtract(lt, peak, out=stacked[:, width + rest.shape[1]:], casting="same_kind")
-        sums = np.zeros((stacked.shape[1], 1 + len(columns)), np.float32)
-        sums[:width, 0] = 1.0
-        sums[width:width + rest.shape[1], 0] = rest_scale
-        listed = 0 if top is full_top else width + rest.shape[1]
-        for i, column in enumerate(columns):
-            sums[listed:listed + column + 1, 1 + i] = 1.0
-        buffer = shared.get(stacked.shape)
-        if buffer is None:
-            buffer = shared[stacked.shape] = np.empty_like(stacked)
-
-        def masses(temperature: float) -> dict[int, float]:
-            np.multiply(stacked, np.float32(1.0 / temperature), out=buffer)
-            np.exp(buffer, out=buffer)
-            summed = (buffer @ sums).astype(np.float64)
-            total = summed[:, 0]
-            if unseen:
-                total = total + unseen * np.exp(dz.astype(np.float64) / temperature)
-            share = summed[:, 1:] / total[:, None]
-            return {k: float(share[:, i].mean()) for i, k in enumerate(CALIBRATION_KS)}
-
-        def loss(log_t: float) -> float:
-            # The worst |log ratio| over K, each counted only beyond its own noise (the
-            # standard error of a log hit rate is about 1 / sqrt(hits)): K = 1 rests on few.
-            mass = masses(float(np.exp(log_t)))
-            return max(max(abs(np.log(max(mass[k], 1e-300) / hits[k])) - 1.0 / np.sqrt(hits[k] * n), 0.0)
-                       + 1e-3 * abs(np.log(max(mass[k], 1e-300) / hits[k])) for k in usable)
-
-        return masses, loss, float(np.std(lf)) or 1.0
-
-    if not usable:
-        masses, _, spread = prepared(scales[0])
-        model.temperature = spread / 4.0
-        return Calibration(model.temperature, masses(model.temperature), hits, n)
-    # Every scale on the coarse grid; the two best refined on every request.
-    # (the grid on every third request when there are many: it only picks the two to refine)
-    searched = []
-    for scale in scales:
-        _, loss, spread = prepared(scale, 3 if n >= 600 else 1)
-        grid = np.log(spread) + np.linspace(-7.0, 4.0, 9)
-        values = [loss(g) for g in grid]
-        searched.append((min(values), len(searched), scale, grid, values))
-    best: tuple[float, float, float, Any] | None = None
-    for _, _, scale, grid, values in sorted(searched, key=lambda x: x[:2])[:2]:
-        masses, loss, _ = prepared(scale)
-        temperature = _refine(loss, grid, values)
-        value = loss(np.log(temperature))
-        if best is None or value < best[0] - 1e-9:
-            best = (value, scale, temperature, masses)
-    assert best is not None
-    _, model.logit_scale, model.temperature, masses = best
-    return Calibration(model.temperature, masses(model.temperature), hits, n)
-
-
-def _refine(loss: Any, grid: np.ndarray, values: list[float], steps: int = 7) -> float:
-    """exp of the argmin of ``loss`` by golden-section search between the best grid point's
-    neighbours (the grid point itself if nothing better turns up)."""
-    best = int(np.argmin(values))
-    lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
-    ratio = (np.sqrt(5.0) - 1) / 2
-    a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
-    fa, fb = loss(a), loss(b)
-    for _ in range(steps):
-        if fa <= fb:
-            hi, b, fb = b, a, fa
-            a = hi - ratio * (hi - lo)
-            fa = loss(a)
-        else:
-            lo, a, fa = a, b, fb
-            b = lo + ratio * (hi - lo)
-            fb = loss(b)
-    point, value = (a, fa) if fa <= fb else (b, fb)
-    return float(np.exp(point if value <= values[best] else grid[best]))
-
-
 def _blocks(n: int, items: int, entries: int = 4_000_000) -> list[tuple[int, int]]:
     """Row ranges of at most ``entries`` raw scores each (bounded memory on large catalogues)."""
     size = max(1, entries // max(items, 1))
     return [(start, min(start + size, n)) for start in range(0, n, size)]
-
-
-def _top(raw: np.ndarray, width: int, in_place: bool = False) -> np.ndarray:
-    """Each row's ``width`` highest values, highest first (``in_place``: ``raw`` is reordered
-    instead of copied)."""
-    items = raw.shape[1]
-    if in_place:
-        raw.partition(items - width, axis=1)
-    else:
-        raw = np.partition(raw, items - width, axis=1)
-    return -np.sort(-raw[:, items - width:], axis=1)
 
 
 def fast_raw(model: FactorModel, histories: list[np.ndarray]) -> np.ndarray:
@@ -445,6 +238,8 @@ def train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, f
 
 def _train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, factors: int | None,
            catalogue: int) -> tuple[FactorModel, Matrix, dict[str, float], Calibration | None]:
+    from concurrent.futures import ThreadPoolExecutor
+
     from .metrics import evaluate, holdout_split, next_item_requests
 
     index = Index.of(items)
@@ -455,17 +250,49 @@ def _train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, 
         model.temperature = _fallback_temperature(model, matrix)
         return model, matrix, {}, None
     matrix = Matrix.build(users[split.train], items[split.train], items=index)
-    model = fit(matrix, seed, factors)
-    histories, nexts, keys = _next_interactions(split, index)
-    requests = next_item_requests(split)
-    if not histories:
-        model.temperature = _fallback_temperature(model, matrix)
-        return model, matrix, evaluate(None, split, 25, catalogue, requests=requests,
-                                       recommend_many=lambda u, h, k: _rank_requests(model, index, list(h), k)), None
-    # One scoring of the held-out requests serves the calibration and the metrics: each
-    # metrics request (a history before a held-out interaction) is one of the calibration's
-    # when the calibration's sample holds it, and is scored along with them otherwise.
-    scored = _Scored(model, histories, nexts, seed, EXCLUDE_HISTORY)
+    # A second thread (the fit and the metrics' top lists are numpy / LAPACK work that releases
+    # the GIL): the model fits while the held-out requests are prepared, and the metrics' lists
+    # are ranked while the calibration is fitted. Each task is pure: the result does not depend
+    # on which finishes first.
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        fitting = helper.submit(fit, matrix, seed, factors)
+        histories, nexts, keys = _next_interactions(split, index)
+        requests = next_item_requests(split)
+        if not histories:
+            model = fitting.result()
+            model.temperature = _fallback_temperature(model, matrix)
+            return model, matrix, evaluate(None, split, 25, catalogue, requests=requests, recommend_many=lambda u, h, k:
+                                           _rank_requests(model, index, list(h), k)), None
+        scored, rows, owners, where = _plan(histories, nexts, keys, requests, index, seed)
+        model = fitting.result()
+        ranked: list[np.ndarray | None] = [None] * len(where)
+        pending = []
+        calibrated = len(scored.histories)
+        for start, stop in _blocks(len(rows), len(model.items)):
+            raw = _chained_raw(model, rows[start:stop], owners[start:stop])
+            picks = np.flatnonzero((where >= start) & (where < stop))
+            if len(picks):  # (a copy of the rows: the calibration's summary then reorders raw)
+                lists = helper.submit(_rank_block, model, index, raw[where[picks] - start],
+                                      [rows[j] for j in where[picks]], 25)
+                pending.append((picks, lists))
+            if start < calibrated:
+                scored.add(raw[:calibrated - start], start, catalogue, consume=True)
+        calibration = fit_calibration(model, scored, catalogue)
+        for picks, lists in pending:
+            for p, listed in zip(picks.tolist(), lists.result()):
+                ranked[p] = listed
+    metrics = evaluate(None, split, 25, catalogue, requests=requests, recommend_many=lambda u, h, k: ranked)
+    return model, matrix, metrics, calibration
+
+
+def _plan(histories: list[np.ndarray], nexts: np.ndarray, keys: list[tuple[int, int]], requests: Any,
+          index: Index, seed: int) -> tuple[Summaries, list[np.ndarray], list[int | None], np.ndarray]:
+    """One scoring of the held-out requests serves the calibration and the metrics: each
+    metrics request (a history before a held-out interaction) is one of the calibration's when
+    the calibration's sample holds it, and is scored along with them otherwise. Returns the
+    calibration's requests, the rows to score (model rows, oldest first), each row's user when
+    it is one of the calibration's (for :func:`_chained_raw`), and each metrics request's row."""
+    scored = Summaries(len(index), histories, nexts, seed, EXCLUDE_HISTORY)
     keyed = {key: i for i, key in enumerate(keys)}
     sampled = {i: j for j, i in enumerate(scored.picked.tolist())}
     rows: list[np.ndarray] = list(scored.histories)
@@ -480,21 +307,7 @@ def _train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, 
             owners.append(None)
             j = len(rows) - 1
         wanted.append(j)
-    where = np.asarray(wanted, np.int64)
-    ranked: list[np.ndarray | None] = [None] * len(wanted)
-    calibrated = len(scored.histories)
-    for start, stop in _blocks(len(rows), len(model.items)):
-        raw = _chained_raw(model, rows[start:stop], owners[start:stop])
-        picks = np.flatnonzero((where >= start) & (where < stop))
-        if len(picks):  # (a copy of the rows: the calibration's summary then reorders raw)
-            lists = _rank_block(model, index, raw[where[picks] - start], [rows[j] for j in where[picks]], 25)
-            for p, listed in zip(picks.tolist(), lists):
-                ranked[p] = listed
-        if start < calibrated:
-            scored.add(raw[:calibrated - start], start, catalogue, consume=True)
-    calibration = _fit_calibration(model, scored, catalogue)
-    metrics = evaluate(None, split, 25, catalogue, requests=requests, recommend_many=lambda u, h, k: ranked)
-    return model, matrix, metrics, calibration
+    return scored, rows, owners, np.asarray(wanted, np.int64)
 
 
 def _chained_raw(model: FactorModel, histories: list[np.ndarray], owners: list[int | None]) -> np.ndarray:

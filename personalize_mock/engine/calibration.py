@@ -1,0 +1,211 @@
+"""Score calibration of the user-personalization model: the softmax temperature (and how much
+the top of a linear score is compressed, the logit scale) fitted so that scores read as
+probabilities of the user's next interaction.
+
+The held-out next interactions of the training split are scored once (engine/personalization.py
+does that, a block of raw scores at a time); :class:`Summaries` keeps of each block only what the
+search needs, and :func:`fit_calibration` searches: on the held-out requests, the mean summed
+top-K score is matched to the rate at which that interaction lands in the top K (K = 1, 10, 25).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .factorization import FactorModel
+
+CALIBRATION_KS = (1, 10, 25)
+CALIBRATION_USERS = 1000  # held-out next interactions (a seeded sample) the temperature is fitted on
+CALIBRATION_MIN = 30  # fewer held-out requests: the default temperature (std of logits / 4)
+EXCLUDE_HISTORY = False  # held-out requests used to fit the temperature
+TAIL_SAMPLE = 256  # catalogue entries sampled for the softmax normaliser beyond the top
+LOGIT_SCALE_GRID = (0.001, 0.01, 0.1)  # x the median top raw score
+
+
+@dataclass
+class Calibration:
+    """Per K: mean summed top-K score and the observed hit rate of the next interaction."""
+
+    temperature: float
+    mass: dict[int, float]
+    hits: dict[int, float]
+    requests: int
+
+
+class Summaries:
+    """The calibration's requests (a seeded sample of at most ``CALIBRATION_USERS``) and, per
+    block of their raw scores, what the temperature search needs: the rank of the next
+    interaction, each row's top ``max(CALIBRATION_KS)`` and a sample of the rest (the same
+    columns for every row). Raw scores are never kept whole (a block at a time)."""
+
+    def __init__(self, items: int, histories: list[np.ndarray], nexts: np.ndarray, seed: int,
+                 exclude_history: bool) -> None:
+        self.rng = np.random.default_rng(seed % 2**32)
+        self.picked = np.arange(len(histories))  # which of the given requests
+        if len(histories) > CALIBRATION_USERS:
+            self.picked = np.sort(self.rng.choice(len(histories), CALIBRATION_USERS, replace=False))
+            histories, nexts = [histories[i] for i in self.picked], nexts[self.picked]
+        self.histories, self.nexts, self.exclude = list(histories), np.asarray(nexts), exclude_history
+        self.items, self.width = items, min(max(CALIBRATION_KS), items)
+        self.tails = np.arange(items) if items <= TAIL_SAMPLE else np.sort(
+            self.rng.choice(items, TAIL_SAMPLE, replace=False))
+        self.ranks: list[np.ndarray] = []
+        self.full_tops: list[np.ndarray] = []
+        self.tops: list[np.ndarray] = []
+        self.rests: list[np.ndarray] = []
+
+    def add(self, raw: np.ndarray, start: int, catalogue: int, consume: bool = False) -> None:
+        """Summarise raw scores (float32) of requests ``start:start + len(raw)`` (``consume``:
+        ``raw`` may be reordered in place)."""
+        n = len(raw)
+        nexts = self.nexts[start:start + n]
+        full = raw
+        if self.exclude:
+            raw = raw.copy()
+            for i, history in enumerate(self.histories[start:start + n]):
+                raw[i, history] = -np.inf
+        unseen = max(catalogue - self.items, 0)  # served with a raw score of 0
+        known = nexts >= 0
+        target = np.where(known, raw[np.arange(n), np.maximum(nexts, 0)], np.inf)
+        rank = (raw > target[:, None]).sum(axis=1) + np.where(target < 0, unseen, 0)
+        self.ranks.append(np.where(known, rank, catalogue))
+        # The logit transform is monotone: the tops, the tail sample and the peaks are taken
+        # once on raw scores. The softmax normaliser: the catalogue's top exactly, the rest
+        # from the sampled columns (scaled up), the unseen items at raw 0.
+        sample = full[:, self.tails]
+        full_top = _top(full, self.width, in_place=consume)
+        self.full_tops.append(full_top)
+        self.tops.append(_top(raw, self.width, in_place=True) if self.exclude else full_top)
+        floor = full_top[:, -1:] if self.width else np.full((n, 1), np.inf, np.float32)
+        self.rests.append(np.where(sample >= floor, -np.inf, sample))
+
+
+def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Calibration:
+    """Fit ``model.temperature`` and ``model.logit_scale`` on summarised held-out requests.
+
+    Each request is a history (model rows, oldest first) and the model row of the item that
+    came next (-1: an item the model does not know, a miss). ``catalogue`` is the size of the
+    served catalogue (model items plus Items-dataset items the model never saw, which score a
+    raw 0). The list is the whole catalogue as GetRecommendations serves it (with
+    ``exclude_history``: after dropping the user's own items; the softmax stays over the whole
+    catalogue). The fit minimises the largest |log(mass_K / hit_K)| over K in
+    ``CALIBRATION_KS`` beyond its sampling noise (1 / sqrt(hits)): the logit scale (how much
+    the top of a linear score is compressed) from a small grid, the temperature by a coarse
+    grid of log temperatures for every scale, then golden-section search around the best grid
+    points of the two best scales."""
+    rank = np.concatenate(scored.ranks)
+    full_top = np.concatenate(scored.full_tops).astype(np.float64)
+    top = full_top if not scored.exclude else np.concatenate(scored.tops).astype(np.float64)
+    rest = np.concatenate(scored.rests)  # float32: the widest part
+    n, items, width = len(rank), scored.items, scored.width
+    hits = {k: float(np.mean(rank < k)) for k in CALIBRATION_KS}
+    unseen = max(catalogue - items, 0)
+    rest_scale = (items - width) / max(rest.shape[1], 1)
+    # Too few requests, or a K whose list holds (nearly) everything, say nothing about scale.
+    usable = [k for k in CALIBRATION_KS if 0 < hits[k] < 1 and k < catalogue / 2] if n >= CALIBRATION_MIN else []
+    positive = full_top[full_top > 0]
+    level = float(np.median(positive)) if len(positive) else 0.0
+    scales = [0.0] + ([level * f for f in LOGIT_SCALE_GRID] if level > 0 else [])
+    columns = [min(k, width) - 1 for k in CALIBRATION_KS]
+
+    shared: dict[tuple[int, ...], np.ndarray] = {}  # one exp buffer for every scale
+
+    def prepared(scale: float, step: int = 1) -> tuple[Any, Any, float]:
+        model.logit_scale = scale
+        lt, lf, lr = model.logits(top[::step]), model.logits(full_top[::step]), model.logits(rest[::step])
+        peak = np.maximum(lf[:, :1], 0.0 if unseen else -np.inf)
+        # Differences to the peak, once, in float32 (the search evaluates these many times):
+        # the top and the tail sample side by side, so that one exp and one product give the
+        # normaliser and the top-K sums.
+        dz = (-peak[:, 0]).astype(np.float32)
+        stacked = np.empty((len(lf), width + rest.shape[1] + (0 if top is full_top else width)), np.float32)
+        np.subtract(lf, peak, out=stacked[:, :width], casting="same_kind")
+        np.subtract(lr, peak.astype(np.float32), out=stacked[:, width:width + rest.shape[1]])
+        if top is not full_top:
+            np.subtract(lt, peak, out=stacked[:, width + rest.shape[1]:], casting="same_kind")
+        sums = np.zeros((stacked.shape[1], 1 + len(columns)), np.float32)
+        sums[:width, 0] = 1.0
+        sums[width:width + rest.shape[1], 0] = rest_scale
+        listed = 0 if top is full_top else width + rest.shape[1]
+        for i, column in enumerate(columns):
+            sums[listed:listed + column + 1, 1 + i] = 1.0
+        buffer = shared.get(stacked.shape)
+        if buffer is None:
+            buffer = shared[stacked.shape] = np.empty_like(stacked)
+
+        def masses(temperature: float) -> dict[int, float]:
+            np.multiply(stacked, np.float32(1.0 / temperature), out=buffer)
+            np.exp(buffer, out=buffer)
+            summed = (buffer @ sums).astype(np.float64)
+            total = summed[:, 0]
+            if unseen:
+                total = total + unseen * np.exp(dz.astype(np.float64) / temperature)
+            share = summed[:, 1:] / total[:, None]
+            return {k: float(share[:, i].mean()) for i, k in enumerate(CALIBRATION_KS)}
+
+        def loss(log_t: float) -> float:
+            # The worst |log ratio| over K, each counted only beyond its own noise (the
+            # standard error of a log hit rate is about 1 / sqrt(hits)): K = 1 rests on few.
+            mass = masses(float(np.exp(log_t)))
+            return max(max(abs(np.log(max(mass[k], 1e-300) / hits[k])) - 1.0 / np.sqrt(hits[k] * n), 0.0)
+                       + 1e-3 * abs(np.log(max(mass[k], 1e-300) / hits[k])) for k in usable)
+
+        return masses, loss, float(np.std(lf)) or 1.0
+
+    if not usable:
+        masses, _, spread = prepared(scales[0])
+        model.temperature = spread / 4.0
+        return Calibration(model.temperature, masses(model.temperature), hits, n)
+    # Every scale on the coarse grid; the two best refined on every request.
+    # (the grid on every third request when there are many: it only picks the two to refine)
+    searched = []
+    for scale in scales:
+        _, loss, spread = prepared(scale, 3 if n >= 600 else 1)
+        grid = np.log(spread) + np.linspace(-7.0, 4.0, 9)
+        values = [loss(g) for g in grid]
+        searched.append((min(values), len(searched), scale, grid, values))
+    best: tuple[float, float, float, Any] | None = None
+    for _, _, scale, grid, values in sorted(searched, key=lambda x: x[:2])[:2]:
+        masses, loss, _ = prepared(scale)
+        temperature = _refine(loss, grid, values)
+        value = loss(np.log(temperature))
+        if best is None or value < best[0] - 1e-9:
+            best = (value, scale, temperature, masses)
+    assert best is not None
+    _, model.logit_scale, model.temperature, masses = best
+    return Calibration(model.temperature, masses(model.temperature), hits, n)
+
+
+def _refine(loss: Any, grid: np.ndarray, values: list[float], steps: int = 7) -> float:
+    """exp of the argmin of ``loss`` by golden-section search between the best grid point's
+    neighbours (the grid point itself if nothing better turns up)."""
+    best = int(np.argmin(values))
+    lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
+    ratio = (np.sqrt(5.0) - 1) / 2
+    a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+    fa, fb = loss(a), loss(b)
+    for _ in range(steps):
+        if fa <= fb:
+            hi, b, fb = b, a, fa
+            a = hi - ratio * (hi - lo)
+            fa = loss(a)
+        else:
+            lo, a, fa = a, b, fb
+            b = lo + ratio * (hi - lo)
+            fb = loss(b)
+    point, value = (a, fa) if fa <= fb else (b, fb)
+    return float(np.exp(point if value <= values[best] else grid[best]))
+
+
+def _top(raw: np.ndarray, width: int, in_place: bool = False) -> np.ndarray:
+    """Each row's ``width`` highest values, highest first (``in_place``: ``raw`` is reordered
+    instead of copied)."""
+    items = raw.shape[1]
+    if in_place:
+        raw.partition(items - width, axis=1)
+    else:
+        raw = np.partition(raw, items - width, axis=1)
+    return -np.sort(-raw[:, items - width:], axis=1)
