@@ -84,15 +84,21 @@ def holdout_split(
     are the truth and are excluded from ``train``; everything else is training data.
     """
     users, items, timestamps = _columns(users, items, timestamps)
-    groups = _Groups(users, timestamps)
-    eligible = groups.eligible()
-    n_users = int(np.count_nonzero(groups.codes >= 0))
+    codes, counts = _user_counts(users)
+    eligible = codes[(counts >= 2) & (codes >= 0)]
+    n_users = int(np.count_nonzero(codes >= 0))
     n_test = 0
     if eligible.size and holdout_users > 0:
         n_test = min(eligible.size, max(1, int(np.floor(holdout_users * n_users + 0.5))))
     rng = np.random.default_rng(seed)
     chosen = np.sort(rng.choice(eligible, size=n_test, replace=False)) if n_test else eligible[:0]
-    return groups.split(items, chosen, truth_fraction)
+    # Only the held-out users' rows need time order: sort those alone (a tenth of the rows).
+    rows = np.flatnonzero(np.isin(users, chosen))
+    split = _Groups(users[rows], timestamps[rows]).split(items[rows], chosen, truth_fraction)
+    train = np.ones(len(users), bool)
+    train[rows[~split.train]] = False
+    split.train, split.n_items = train, _distinct_items(items)
+    return split
 
 
 def segmentation_split(
@@ -126,6 +132,21 @@ def _columns(users, items, timestamps) -> tuple[np.ndarray, np.ndarray, np.ndarr
     if not (len(users) == len(items) == len(timestamps)):
         raise ValueError("users, items and timestamps differ in length")
     return users, items, timestamps
+
+
+def _user_counts(users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct user codes (ascending) and their interaction counts: by counting when the codes
+    are small non-negative ints, by sorting otherwise."""
+    if len(users) and users.dtype.kind in "iu" and int(users.min()) >= 0 and int(users.max()) < 4 * len(users) + 1024:
+        counts = np.bincount(users.astype(np.int64, copy=False))
+        codes = np.flatnonzero(counts)
+        return codes.astype(users.dtype), counts[codes]
+    return np.unique(users, return_counts=True)
+
+
+def _distinct_items(items: np.ndarray) -> int:
+    known = items[items >= 0]
+    return int(np.count_nonzero(np.bincount(known))) if known.size else 0
 
 
 def _user_time_order(users: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
@@ -191,9 +212,7 @@ class _Groups:
             history[user] = sorted_items[start:cut]
             held_out[user] = sorted_items[cut : start + int(counts[g])]
             truth[user] = kept_items[kept_start[g] : kept_start[g] + kept_counts[g]]
-        known = items[items >= 0]
-        n_items = int(np.count_nonzero(np.bincount(known))) if known.size else 0
-        return Split(train, np.asarray(chosen), truth, history, n_items, held_out)
+        return Split(train, np.asarray(chosen), truth, history, _distinct_items(items), held_out)
 
 
 def next_item_requests(split: Split, budget: int = REQUEST_BUDGET) -> Requests:
