@@ -47,14 +47,15 @@ class Index:
         return int(self.positions(np.array([code]))[0])
 
 
-def code_counts(codes: np.ndarray) -> np.ndarray:
-    """How often each distinct code occurs (in code order): by counting when the codes are
+def code_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct codes (ascending) and how often each occurs: by counting when the codes are
     small non-negative ints (catalogue codes), by sorting otherwise."""
     codes = np.asarray(codes)
     if _dense(codes):
         counts = np.bincount(codes.astype(np.int64, copy=False))
-        return counts[counts > 0]
-    return np.unique(codes, return_counts=True)[1]
+        present = np.flatnonzero(counts)
+        return present.astype(codes.dtype), counts[present]
+    return np.unique(codes, return_counts=True)
 
 
 def distinct(*arrays: np.ndarray) -> int:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .interactions import code_counts
+
 # Requests evaluated per solution version: every held-out user gets at least one, and up to
 # this many in total (each user the same number, their first new items after the cut). Bounds
 # the evaluation's cost at max(test users, REQUEST_BUDGET) model calls.
@@ -84,7 +86,7 @@ def holdout_split(
     are the truth and are excluded from ``train``; everything else is training data.
     """
     users, items, timestamps = _columns(users, items, timestamps)
-    codes, counts = _user_counts(users)
+    codes, counts = code_counts(users)
     eligible = codes[(counts >= 2) & (codes >= 0)]
     n_users = int(np.count_nonzero(codes >= 0))
     n_test = 0
@@ -132,16 +134,6 @@ def _columns(users, items, timestamps) -> tuple[np.ndarray, np.ndarray, np.ndarr
     if not (len(users) == len(items) == len(timestamps)):
         raise ValueError("users, items and timestamps differ in length")
     return users, items, timestamps
-
-
-def _user_counts(users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct user codes (ascending) and their interaction counts: by counting when the codes
-    are small non-negative ints, by sorting otherwise."""
-    if len(users) and users.dtype.kind in "iu" and int(users.min()) >= 0 and int(users.max()) < 4 * len(users) + 1024:
-        counts = np.bincount(users.astype(np.int64, copy=False))
-        codes = np.flatnonzero(counts)
-        return codes.astype(users.dtype), counts[codes]
-    return np.unique(users, return_counts=True)
 
 
 def _distinct_items(items: np.ndarray) -> int:

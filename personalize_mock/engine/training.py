@@ -80,7 +80,7 @@ def check_minimums(data: TrainingData) -> None:
             f"Create failed. Dataset has fewer than {MIN_INTERACTIONS} interactions after "
             f"filtering ({len(data)} found)."
         )
-    counts = code_counts(data.users)
+    _, counts = code_counts(data.users)
     active = int((counts >= 2).sum())
     if active < MIN_ACTIVE_USERS:
         raise TrainingError(
