@@ -191,18 +191,13 @@ def fast_raw(model: FactorModel, histories: list[np.ndarray]) -> np.ndarray:
 
 
 # ---- training with metrics -------------------------------------------------------------------
-def next_interactions(split: Any, items: Index) -> tuple[list[np.ndarray], np.ndarray]:
+def _next_interactions(split: Any, items: Index) -> tuple[list[np.ndarray], np.ndarray, list[tuple[int, int]]]:
     """Next-interaction requests of a split's held-out users: for each held-out interaction
     (repeats included: the score is the probability of the next interaction, whatever it is),
     the history before it (model rows, oldest first: the training part and the held-out
-    interactions before it) and its item's model row (-1: an item the model does not know)."""
-    histories, nexts, _ = _next_interactions(split, items)
-    return histories, nexts
-
-
-def _next_interactions(split: Any, items: Index) -> tuple[list[np.ndarray], np.ndarray, list[tuple[int, int]]]:
-    """:func:`next_interactions` and each request's key: (user, length of the history in
-    interactions, unknown items included), which names the same request in the metrics."""
+    interactions before it), its item's model row (-1: an item the model does not know) and
+    the request's key: (user, length of the history in interactions, unknown items included),
+    which names the same request in the metrics."""
     histories, nexts, keys = [], [], []
     held_out = getattr(split, "held_out", None) or {}
     for user in split.test_users.tolist():
