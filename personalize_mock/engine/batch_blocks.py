@@ -11,7 +11,6 @@ most of its cost on a large catalogue; here a lower bound of each row's ``width`
 taken from a strided sample of the columns, keeps only the few columns that can reach the top,
 and only those are ordered. ``tests/engine/test_batch_blocks.py`` checks the equality.
 
-Also the segment-job side: users ranked for many items at once (``top_users``).
 Pure numpy; no moto.
 """
 
@@ -185,16 +184,3 @@ def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndar
     if counts.min() >= width:
         return list(at_col[starts[:, None] + np.arange(width)])
     return [at_col[s:s + min(width, c)] for s, c in zip(starts.tolist(), counts.tolist())]
-
-
-# ---- segments ------------------------------------------------------------------------------
-def top_users(user_vectors: np.ndarray, targets: np.ndarray, k: int,
-              allowed: np.ndarray | None = None) -> list[np.ndarray]:
-    """For each target vector (rows of ``targets``): the positions of the ``k`` users with the
-    highest affinity ``user_vectors @ target`` among ``allowed`` users (descending, ties by
-    ascending position), computed as ``engine.segments`` does per item (float64, one
-    matrix-vector product per target, so each answer is the one a single query gives)."""
-    users = np.asarray(user_vectors, np.float64)
-    from .segments import _top
-
-    return [_top(users @ target, k, allowed) for target in np.asarray(targets, np.float64)]

@@ -110,11 +110,6 @@ class FactorModel:
                            half_life=self.half_life, item_item=self.item_item, logit_scale=self.logit_scale)
 
     # ---- scoring ---------------------------------------------------------------------------
-    def user_vector(self, history: np.ndarray) -> np.ndarray:
-        """Fold a user in from the model rows of the items in their history (oldest first)."""
-        history = np.asarray(history, np.int64)
-        return self.user_block([history[history >= 0]])[0]
-
     # ---- exact block scoring (engine/ranking.rank_block) ------------------------------------
     def user_block(self, histories: list[np.ndarray]) -> np.ndarray:
         """Users' vectors folded in from their histories (model rows, oldest first), one row

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .context import offsets as context_offsets, rank as context_rank  # noqa: F401  (re-exported for serving)
-from .training import seed_of  # noqa: F401  (re-exported: request-seeded choices)
+from .seeding import seed_of  # noqa: F401  (re-exported: request-seeded choices)
 
 
 def tie_breaks(model: Any, codes: np.ndarray) -> np.ndarray:

@@ -101,14 +101,6 @@ class Trained:
     metrics: dict[str, float]
 
 
-def _factor_fit(data: TrainingData, seed: int, factors: int | None) -> tuple[Any, Matrix]:
-    """The user-personalization model on all of ``data`` (no metrics, temperature 1)."""
-    from .personalization import fit
-
-    matrix = Matrix.build(data.users, data.items)
-    return fit(matrix, seed, factors), matrix
-
-
 def _ranking_metrics(data: TrainingData, seed: int, fit_recommend: Any) -> dict[str, float]:
     """Personalize's offline evaluation: refit on the split's training part, score held-out users."""
     if len(data) < 2:
