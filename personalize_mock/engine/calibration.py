@@ -20,7 +20,6 @@ from .factorization import FactorModel
 CALIBRATION_KS = (1, 10, 25)
 CALIBRATION_USERS = 1000  # held-out next interactions (a seeded sample) the temperature is fitted on
 CALIBRATION_MIN = 30  # fewer held-out requests: the default temperature (std of logits / 4)
-EXCLUDE_HISTORY = False  # held-out requests used to fit the temperature
 TAIL_SAMPLE = 256  # catalogue entries sampled for the softmax normaliser beyond the top
 LOGIT_SCALE_GRID = (0.001, 0.01, 0.1)  # x the median top raw score
 
@@ -41,19 +40,17 @@ class Summaries:
     interaction, each row's top ``max(CALIBRATION_KS)`` and a sample of the rest (the same
     columns for every row). Raw scores are never kept whole (a block at a time)."""
 
-    def __init__(self, items: int, histories: list[np.ndarray], nexts: np.ndarray, seed: int,
-                 exclude_history: bool) -> None:
+    def __init__(self, items: int, histories: list[np.ndarray], nexts: np.ndarray, seed: int) -> None:
         self.rng = np.random.default_rng(seed % 2**32)
         self.picked = np.arange(len(histories))  # which of the given requests
         if len(histories) > CALIBRATION_USERS:
             self.picked = np.sort(self.rng.choice(len(histories), CALIBRATION_USERS, replace=False))
             histories, nexts = [histories[i] for i in self.picked], nexts[self.picked]
-        self.histories, self.nexts, self.exclude = list(histories), np.asarray(nexts), exclude_history
+        self.histories, self.nexts = list(histories), np.asarray(nexts)
         self.items, self.width = items, min(max(CALIBRATION_KS), items)
         self.tails = np.arange(items) if items <= TAIL_SAMPLE else np.sort(
             self.rng.choice(items, TAIL_SAMPLE, replace=False))
         self.ranks: list[np.ndarray] = []
-        self.full_tops: list[np.ndarray] = []
         self.tops: list[np.ndarray] = []
         self.rests: list[np.ndarray] = []
 
@@ -62,11 +59,6 @@ class Summaries:
         ``raw`` may be reordered in place)."""
         n = len(raw)
         nexts = self.nexts[start:start + n]
-        full = raw
-        if self.exclude:
-            raw = raw.copy()
-            for i, history in enumerate(self.histories[start:start + n]):
-                raw[i, history] = -np.inf
         unseen = max(catalogue - self.items, 0)  # served with a raw score of 0
         known = nexts >= 0
         target = np.where(known, raw[np.arange(n), np.maximum(nexts, 0)], np.inf)
@@ -75,11 +67,10 @@ class Summaries:
         # The logit transform is monotone: the tops, the tail sample and the peaks are taken
         # once on raw scores. The softmax normaliser: the catalogue's top exactly, the rest
         # from the sampled columns (scaled up), the unseen items at raw 0.
-        sample = full[:, self.tails]
-        full_top = _top(full, self.width, in_place=consume)
-        self.full_tops.append(full_top)
-        self.tops.append(_top(raw, self.width, in_place=True) if self.exclude else full_top)
-        floor = full_top[:, -1:] if self.width else np.full((n, 1), np.inf, np.float32)
+        sample = raw[:, self.tails]
+        top = _top(raw, self.width, in_place=consume)
+        self.tops.append(top)
+        floor = top[:, -1:] if self.width else np.full((n, 1), np.inf, np.float32)
         self.rests.append(np.where(sample >= floor, -np.inf, sample))
 
 
@@ -89,16 +80,14 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
     Each request is a history (model rows, oldest first) and the model row of the item that
     came next (-1: an item the model does not know, a miss). ``catalogue`` is the size of the
     served catalogue (model items plus Items-dataset items the model never saw, which score a
-    raw 0). The list is the whole catalogue as GetRecommendations serves it (with
-    ``exclude_history``: after dropping the user's own items; the softmax stays over the whole
-    catalogue). The fit minimises the largest |log(mass_K / hit_K)| over K in
+    raw 0). The list is the whole catalogue as GetRecommendations serves it (the user's own
+    items included: they are what the model's scores are over). The fit minimises the largest |log(mass_K / hit_K)| over K in
     ``CALIBRATION_KS`` beyond its sampling noise (1 / sqrt(hits)): the logit scale (how much
     the top of a linear score is compressed) from a small grid, the temperature by a coarse
     grid of log temperatures for every scale, then golden-section search around the best grid
     points of the two best scales."""
     rank = np.concatenate(scored.ranks)
-    full_top = np.concatenate(scored.full_tops).astype(np.float64)
-    top = full_top if not scored.exclude else np.concatenate(scored.tops).astype(np.float64)
+    top = np.concatenate(scored.tops).astype(np.float64)
     rest = np.concatenate(scored.rests)  # float32: the widest part
     n, items, width = len(rank), scored.items, scored.width
     hits = {k: float(np.mean(rank < k)) for k in CALIBRATION_KS}
@@ -106,7 +95,7 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
     rest_scale = (items - width) / max(rest.shape[1], 1)
     # Too few requests, or a K whose list holds (nearly) everything, say nothing about scale.
     usable = [k for k in CALIBRATION_KS if 0 < hits[k] < 1 and k < catalogue / 2] if n >= CALIBRATION_MIN else []
-    positive = full_top[full_top > 0]
+    positive = top[top > 0]
     level = float(np.median(positive)) if len(positive) else 0.0
     scales = [0.0] + ([level * f for f in LOGIT_SCALE_GRID] if level > 0 else [])
     columns = [min(k, width) - 1 for k in CALIBRATION_KS]
@@ -115,23 +104,20 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
 
     def prepared(scale: float, step: int = 1) -> tuple[Any, Any, float]:
         model.logit_scale = scale
-        lt, lf, lr = model.logits(top[::step]), model.logits(full_top[::step]), model.logits(rest[::step])
-        peak = np.maximum(lf[:, :1], 0.0 if unseen else -np.inf)
+        lt, lr = model.logits(top[::step]), model.logits(rest[::step])
+        peak = np.maximum(lt[:, :1], 0.0 if unseen else -np.inf)
         # Differences to the peak, once, in float32 (the search evaluates these many times):
         # the top and the tail sample side by side, so that one exp and one product give the
         # normaliser and the top-K sums.
         dz = (-peak[:, 0]).astype(np.float32)
-        stacked = np.empty((len(lf), width + rest.shape[1] + (0 if top is full_top else width)), np.float32)
-        np.subtract(lf, peak, out=stacked[:, :width], casting="same_kind")
-        np.subtract(lr, peak.astype(np.float32), out=stacked[:, width:width + rest.shape[1]])
-        if top is not full_top:
-            np.subtract(lt, peak, out=stacked[:, width + rest.shape[1]:], casting="same_kind")
+        stacked = np.empty((len(lt), width + rest.shape[1]), np.float32)
+        np.subtract(lt, peak, out=stacked[:, :width], casting="same_kind")
+        np.subtract(lr, peak.astype(np.float32), out=stacked[:, width:])
         sums = np.zeros((stacked.shape[1], 1 + len(columns)), np.float32)
         sums[:width, 0] = 1.0
-        sums[width:width + rest.shape[1], 0] = rest_scale
-        listed = 0 if top is full_top else width + rest.shape[1]
+        sums[width:, 0] = rest_scale
         for i, column in enumerate(columns):
-            sums[listed:listed + column + 1, 1 + i] = 1.0
+            sums[:column + 1, 1 + i] = 1.0
         buffer = shared.get(stacked.shape)
         if buffer is None:
             buffer = shared[stacked.shape] = np.empty_like(stacked)
@@ -153,7 +139,7 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
             return max(max(abs(np.log(max(mass[k], 1e-300) / hits[k])) - 1.0 / np.sqrt(hits[k] * n), 0.0)
                        + 1e-3 * abs(np.log(max(mass[k], 1e-300) / hits[k])) for k in usable)
 
-        return masses, loss, float(np.std(lf)) or 1.0
+        return masses, loss, float(np.std(lt)) or 1.0
 
     if not usable:
         masses, _, spread = prepared(scales[0])

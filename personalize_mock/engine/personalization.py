@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .calibration import EXCLUDE_HISTORY, Calibration, Summaries, fit_calibration
+from .calibration import Calibration, Summaries, fit_calibration
 from .factorization import FactorModel
 from .interactions import Index, Matrix
 
@@ -287,7 +287,7 @@ def _plan(histories: list[np.ndarray], nexts: np.ndarray, keys: list[tuple[int, 
     the calibration's sample holds it, and is scored along with them otherwise. Returns the
     calibration's requests, the rows to score (model rows, oldest first), each row's user when
     it is one of the calibration's (for :func:`_chained_raw`), and each metrics request's row."""
-    scored = Summaries(len(index), histories, nexts, seed, EXCLUDE_HISTORY)
+    scored = Summaries(len(index), histories, nexts, seed)
     keyed = {key: i for i, key in enumerate(keys)}
     sampled = {i: j for j, i in enumerate(scored.picked.tolist())}
     rows: list[np.ndarray] = list(scored.histories)
