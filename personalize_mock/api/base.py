@@ -17,7 +17,7 @@ from moto.core.utils import camelcase_to_underscores
 from ..backend import CHANGES
 from ..exceptions import NotImplementedOperation
 from ..faults import INVOCATION_HEADER, before_call
-from ..service_models import SERVICES, service_model, service_of  # noqa: F401  (re-exported)
+from ..service_models import SERVICES, service_model  # noqa: F401  (SERVICES re-exported)
 from ..validation import validate_input
 
 # moto's converter runs a regex pass per call; member and operation names repeat endlessly.
