@@ -89,7 +89,7 @@ class BatchCommon:
         reason, if any, and the ``<file>.out`` objects the job writes once it runs."""
         s3 = self.s3()  # type: ignore[attr-defined]
         try:
-            files = s3.read(source)
+            files = s3.each(source)  # one file's bytes held at a time; a bad location raises here
         except S3Error as error:
             return str(error).replace("Invalid Data location", "Invalid S3 input path"), []
         try:
