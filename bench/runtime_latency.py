@@ -63,14 +63,12 @@ def movielens_sized(seed: int = 1, n_items: int = 1682) -> tuple[str, str]:
     return interactions, catalogue
 
 
-ITEMS = 1682  # set by --items
-
-
-def setup(endpoint_url: str | None = None) -> dict[str, str]:
-    """Import, train and deploy: a user-personalization and a ranking campaign and a filter."""
+def setup(endpoint_url: str | None = None, n_items: int = 1682) -> dict[str, str]:
+    """Import, train and deploy: a user-personalization and a ranking campaign and a filter,
+    on a catalogue of ``n_items`` items."""
     client = lambda service: boto3.client(service, region_name=REGION, endpoint_url=endpoint_url)  # noqa: E731
     s3, p = client("s3"), client("personalize")
-    interactions, catalogue = movielens_sized(n_items=ITEMS)
+    interactions, catalogue = movielens_sized(n_items=n_items)
     s3.create_bucket(Bucket="bench-runtime")
     s3.put_object(Bucket="bench-runtime", Key="interactions.csv", Body=interactions)
     s3.put_object(Bucket="bench-runtime", Key="items.csv", Body=catalogue)
@@ -150,13 +148,11 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=1682, help="catalogue size (issue 13: 50000, target 3x)")
     parser.add_argument("--skip-server", action="store_true")
     args = parser.parse_args()
-    global ITEMS
-    ITEMS = args.items
     large = args.items > 1682
     ok = True
     items = [f"i{n}" for n in range(100)]
     with mock_personalize():
-        arns = setup()
+        arns = setup(n_items=args.items)
         runtime = boto3.client("personalize-runtime", region_name=REGION)
         rec = lambda n: dict(campaignArn=arns["up"], userId=f"u{n % 943}", numResults=25)  # noqa: E731
         recf = lambda n: dict(rec(n), filterArn=arns["filter"])  # noqa: E731
@@ -194,7 +190,7 @@ def main() -> int:
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"
     try:
-        arns = setup(url)
+        arns = setup(url, n_items=args.items)
         runtime = boto3.client("personalize-runtime", region_name=REGION, endpoint_url=url)
         control = boto3.client("personalize", region_name=REGION, endpoint_url=url)
         served, trivial = paired(
