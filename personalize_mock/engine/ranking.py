@@ -111,7 +111,9 @@ def rank_block(model: Any, codes: np.ndarray, user_codes: list[int | None], hist
     GetRecommendations, its head cache and batch jobs agree to the last bit.
 
     ``details`` (optional) receives ``peaks``, ``totals`` (the softmax normaliser per user) and
-    ``penalties`` (what was taken off the logits of items shown to the user but never chosen).
+    ``penalties`` (what was taken off the logits of items shown to the user but never chosen);
+    with ``offsets`` also ``rows``, every entry's score (users x ``codes``), which ``row_lookup``
+    reads (``score_lookup`` knows nothing of the offsets).
     """
     n = len(histories)
     if not len(codes) or not n:
@@ -144,7 +146,29 @@ def _rank_offsets(model: Any, codes: np.ndarray, user_codes: list[int | None], h
     top = best_first_block(raw + tie_breaks(model, codes), width)
     if details is not None:
         details["peaks"], details["totals"], details["penalties"] = peaks[:, 0], totals[:, 0], penalties
+        details["rows"] = scores
     return top, np.take_along_axis(scores, top, axis=1)
+
+
+def row_lookup(model: Any, codes: np.ndarray, row: np.ndarray) -> Any:
+    """code -> score from one user's whole score row over the catalogue ``codes`` (``rank_block``'s
+    ``details["rows"]`` with a context): the very scores of the ranking, offsets included, for
+    exploration's items. Codes outside ``codes`` get no score."""
+    cached = model.cache.get("catalogue_order")
+    if cached is None or cached[0] is not codes:
+        order = np.argsort(codes, kind="stable")
+        cached = model.cache["catalogue_order"] = (codes, order, codes[order])
+    _, order, ordered = cached
+
+    def score_of(wanted: list[int]) -> dict[int, float]:
+        wanted_codes = np.asarray(wanted, np.int64)
+        if not len(ordered):
+            return {}
+        at = np.minimum(np.searchsorted(ordered, wanted_codes), len(ordered) - 1)
+        hit = ordered[at] == wanted_codes
+        return {int(c): float(row[order[a]]) for c, a in zip(wanted_codes[hit], at[hit])}
+
+    return score_of
 
 
 # ---- the softmax of a block of users ---------------------------------------------------------

@@ -292,10 +292,13 @@ class ServingMixin:
         details: dict[str, Any] = {}
         width = None if limit is None else max(limit, HEAD)
         top, scores = scoring.rank_block(model, codes, [user_code], [history], width, details=details, offsets=extra)
+        if extra is not None:  # exploration's items scored from the same row, context included
+            endpoint.score_of = scoring.row_lookup(model, codes, details["rows"][0])
+            return codes[top[0]], scores[0]
         endpoint.score_of = score_of = scoring.score_lookup(
             model, user_code, history, float(details["peaks"][0]), float(details["totals"][0]),
             float(details["penalties"][0]))
-        if limit is None or extra is not None:
+        if limit is None:
             return codes[top[0]], scores[0]
         if len(cache) >= MAX_CACHED_HEADS:
             cache.clear()
