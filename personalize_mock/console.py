@@ -9,8 +9,11 @@
                                            (placeholders with real values), batch inference and
                                            segment jobs, metric attributions, tags
     GET  /personalize/api/events?limit=N   the latest N events (PutEvents, PutActionInteractions)
-                                           and records (PutUsers, PutItems, PutActions), newest
-                                           first, with the totals kept (default 50)
+                                           of every dataset together, newest ``sentAt`` first,
+                                           and N records (PutUsers, PutItems, PutActions): these
+                                           have no time, so each dataset's come together (newest
+                                           first), datasets in creation order; with the totals
+                                           kept (default 50)
     POST /personalize/api/recommendations  GetRecommendations, GetPersonalizedRanking (a body with
                                            an ``inputList``) or GetActionRecommendations (an action
                                            recipe), or the ``operation`` the body names; modelled
@@ -79,18 +82,22 @@ def events(request: Request) -> Response:
     limit = request.args.get("limit", str(DEFAULT_EVENTS))
     if not limit.isdigit() or not 1 <= int(limit) <= MAX_EVENTS:
         raise ValueError(f"limit must be a whole number from 1 to {MAX_EVENTS}, not '{limit}'.")
-    found, records, total, records_total = [], [], 0, 0
+    count = int(limit)
+    timed, records, total, records_total = [], [], 0, 0
     for backend in existing_backends():
         with backend.lock:
             reader = Reader(backend)
-            events_, kept = reader.events(int(limit))
-            records_, stored = reader.records(int(limit))
-        found += events_
+            events_, kept = reader.events(count)
+            records_, stored = reader.records(count)
+        timed += events_
         records += records_
         total += kept
         records_total += stored
-    return json_response({"limit": int(limit), "events": found[: int(limit)], "eventsTotal": total,
-                          "records": records[: int(limit)], "recordsTotal": records_total})
+    # Newest sentAt first across datasets and backends; a stable sort keeps the order received
+    # among events sent in the same second.
+    timed.sort(key=lambda pair: pair[0], reverse=True)
+    return json_response({"limit": count, "events": [event for _, event in timed[:count]], "eventsTotal": total,
+                          "records": records[:count], "recordsTotal": records_total})
 
 
 # ---- the recommendations form --------------------------------------------------------------

@@ -305,14 +305,16 @@ class Reader:
         }
 
     # ---- events and records -----------------------------------------------------------------
-    def events(self, limit: int) -> tuple[list[dict[str, Any]], int]:
-        """The latest ``limit`` events of each dataset (newest first) and how many are kept."""
+    def events(self, limit: int) -> tuple[list[tuple[float, dict[str, Any]]], int]:
+        """The last ``limit`` events each dataset received, each as ``(sentAt in epoch seconds,
+        event)`` so that the caller can order them by time across datasets (and backends), and
+        how many are kept."""
         found, total = [], 0
         for dataset in self.backend.datasets:
             log = getattr(dataset, "events_log", ())
             total += len(log)
             for event in islice(reversed(log), limit):
-                found.append({
+                found.append((float(event["sentAt"]), {
                     "accountId": self.backend.account_id, "region": self.backend.region_name,
                     "datasetGroupArn": dataset.dataset_group_arn, "datasetArn": dataset.arn,
                     "datasetType": dataset.dataset_type,
@@ -322,12 +324,14 @@ class Reader:
                     "eventValue": event.get("eventValue"), "properties": _properties(event.get("properties")),
                     "sentAt": epoch_iso(event["sentAt"]), "recommendationId": event["recommendationId"],
                     "impression": list(event["impression"]),
-                })
+                }))
         return found, total
 
     def records(self, limit: int) -> tuple[list[dict[str, Any]], int]:
         """The latest ``limit`` records PutUsers / PutItems / PutActions stored in each dataset
-        (newest first: a record sent again replaces its earlier copy), and how many there are."""
+        (newest first: a record sent again replaces its earlier copy), and how many there are.
+        Records carry no time, so they are not ordered across datasets: each dataset's come
+        together, the datasets in the order they were created."""
         import numpy as np
 
         from .engine.tables import ORIGIN_PUT

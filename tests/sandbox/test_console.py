@@ -236,6 +236,32 @@ def test_events_newest_first_with_their_impressions(api, shop):
     assert excinfo.value.code == 400
 
 
+def test_events_of_two_datasets_come_newest_first_together(api):
+    """PutEvents (Interactions) and PutActionInteractions (Action_Interactions) interleaved in
+    time: the latest N are the newest across both datasets, not the first dataset's."""
+    from tests.api.data_helpers import ACTION_INTERACTIONS_SCHEMA, make_dataset, make_group
+
+    p = api.personalize
+    url = p.meta.endpoint_url
+    group = make_group(p, "mixed")
+    make_dataset(p, group, "INTERACTIONS")
+    actions = make_dataset(p, group, "ACTION_INTERACTIONS", ACTION_INTERACTIONS_SCHEMA)
+    tracking = p.create_event_tracker(name="mixed", datasetGroupArn=group)["trackingId"]
+    action_tracking = p.describe_dataset(datasetArn=actions)["dataset"]["trackingId"]
+    for sent, item in ((NOW, "i1"), (NOW + 20, "i2")):
+        api.events.put_events(trackingId=tracking, userId="u1", sessionId="s",
+                              eventList=[{"eventType": "view", "itemId": item, "sentAt": sent}])
+    for sent, action in ((NOW + 10, "a1"), (NOW + 30, "a2")):
+        api.events.put_action_interactions(trackingId=action_tracking, actionInteractions=[
+            {"actionId": action, "userId": "u1", "sessionId": "s", "timestamp": sent, "eventType": "Taken"}])
+    answer = get(url, "/api/events")
+    assert [(e["operation"], e["itemId"]) for e in answer["events"]] == [
+        ("PutActionInteractions", "a2"), ("PutEvents", "i2"), ("PutActionInteractions", "a1"), ("PutEvents", "i1")]
+    assert [datetime.fromisoformat(e["sentAt"]).timestamp() for e in answer["events"]] == [NOW + 30, NOW + 20, NOW + 10, NOW]
+    assert answer["eventsTotal"] == 4
+    assert [e["itemId"] for e in get(url, "/api/events?limit=2")["events"]] == ["a2", "i2"]
+
+
 # ---- every resource kind -------------------------------------------------------------------
 ROLE = "arn:aws:iam::123456789012:role/console"
 EXPLORING = {"itemExplorationConfig": {"explorationWeight": "0.3", "explorationItemAgeCutOff": "30"}}
