@@ -22,7 +22,7 @@ from ..exceptions import (
 from ..faults import take_create_failure
 from ..s3io import S3Error
 from .base import Store, paginated
-from .batch_answers import FileAnswers
+from .batch_answers import FileAnswers, parse_line
 from .jobs import OutputJob
 from .serving import Endpoint
 from .training import SolutionVersion
@@ -183,12 +183,9 @@ class BatchMixin(BatchCommon):
     def _batch_line(self, endpoint: Endpoint, line: str, filter_arn: str | None, k: int,
                     theme_column: str | None = None) -> str:
         """One output line: the input echoed, the recommendations or a per-line error."""
-        try:
-            given = json.loads(line)
-        except ValueError:
-            return json.dumps({"input": line, "output": None, "error": "The line is not valid JSON."})
-        if not isinstance(given, dict):
-            return json.dumps({"input": given, "output": None, "error": "Each line must be a JSON object."})
+        given, refused = parse_line(line)
+        if refused is not None:
+            return refused
         values = given.get("filterValues") if filter_arn else None
         try:
             if endpoint.recipe.family == "personalized_ranking":
@@ -325,14 +322,11 @@ class SegmentsMixin(BatchCommon):
 
         out = []
         for line in lines:
-            try:
-                given = json.loads(line)
-            except ValueError:
-                out.append(json.dumps({"input": line, "output": None, "error": "The line is not valid JSON."}))
+            given, refused = parse_line(line)
+            if refused is not None:
+                out.append(refused)
                 continue
             try:
-                if not isinstance(given, dict):
-                    raise ValueError("Each line must be a JSON object.")
                 values = given.get("filterValues")
                 if attributes:
                     if not isinstance(given.get("itemAttributes"), str):
