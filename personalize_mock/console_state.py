@@ -13,14 +13,17 @@ from datetime import datetime, timezone
 from itertools import islice
 from typing import Any
 
+from .resources.datasets import RECORD_KEYS
+from .resources.events import camel
+from .resources.filters import DATASET_TYPES
+
 EXAMPLES = 5  # real values offered per filter placeholder
-# Filter expression dataset names -> dataset types (CurrentUser / CurrentItem read Users / Items).
-FILTER_DATASETS = {
-    "ITEMS": "ITEMS", "USERS": "USERS", "ACTIONS": "ACTIONS", "INTERACTIONS": "INTERACTIONS",
-    "ACTION_INTERACTIONS": "ACTION_INTERACTIONS", "CURRENTUSER": "USERS", "CURRENTITEM": "ITEMS",
-}
-RECORD_OPERATIONS = {"USERS": ("PutUsers", "userId", "USER_ID"), "ITEMS": ("PutItems", "itemId", "ITEM_ID"),
-                     "ACTIONS": ("PutActions", "actionId", "ACTION_ID")}
+# Filter expression dataset names (upper-cased) -> dataset types; CurrentUser / CurrentItem read
+# Users / Items.
+FILTER_DATASETS = {**{name.upper(): kind for name, kind in DATASET_TYPES.items()},
+                   "CURRENTUSER": "USERS", "CURRENTITEM": "ITEMS"}
+# The operation that puts records into a metadata dataset (its id column: RECORD_KEYS).
+RECORD_OPERATIONS = {"USERS": "PutUsers", "ITEMS": "PutItems", "ACTIONS": "PutActions"}
 RANKING_FAMILIES = ("personalized_ranking",)
 RELATED_FAMILIES = ("sims", "similar_items", "semantic_similarity")
 _examples_cache: dict[tuple[str, str, int], list[Any]] = {}
@@ -129,16 +132,12 @@ class Reader:
 
     # ---- data -----------------------------------------------------------------------------
     def dataset(self, dataset: Any, schema_names: dict[str, str]) -> dict[str, Any]:
-        update = getattr(dataset, "latest_dataset_update", None)
         return {
             "arn": dataset.arn, "name": dataset.name, "datasetType": dataset.dataset_type,
             "status": dataset.status, "failureReason": dataset.failure_reason, "rows": len(dataset.table),
             "schemaArn": dataset.schema_arn, "schemaName": schema_names.get(dataset.schema_arn),
             "trackingId": getattr(dataset, "tracking_id", None), **_times(dataset), "tags": self.tags(dataset.arn),
-            "latestDatasetUpdate": None if update is None else {
-                "schemaArn": update.schema_arn, "status": update.status, "failureReason": update.failure_reason,
-                **_times(update),
-            },
+            "latestDatasetUpdate": _update(getattr(dataset, "latest_dataset_update", None), schemaArn="schema_arn"),
         }
 
     def import_job(self, job: Any, dataset_types: dict[str, str]) -> dict[str, Any]:
@@ -340,7 +339,7 @@ class Reader:
         for dataset in self.backend.datasets:
             if dataset.dataset_type not in RECORD_OPERATIONS:
                 continue
-            operation, id_member, id_column = RECORD_OPERATIONS[dataset.dataset_type]
+            operation, id_column = RECORD_OPERATIONS[dataset.dataset_type], RECORD_KEYS[dataset.dataset_type]
             table = dataset.table
             rows = np.flatnonzero(table.origin == ORIGIN_PUT)
             total += len(rows)
@@ -349,9 +348,9 @@ class Reader:
                 found.append({
                     "accountId": self.backend.account_id, "region": self.backend.region_name,
                     "datasetGroupArn": dataset.dataset_group_arn, "datasetArn": dataset.arn,
-                    "datasetType": dataset.dataset_type, "operation": operation, "idMember": id_member,
+                    "datasetType": dataset.dataset_type, "operation": operation, "idMember": camel(id_column),
                     "id": values.pop(id_column, None),
-                    "properties": {_camel(k): v for k, v in values.items() if v is not None},
+                    "properties": {camel(k): v for k, v in values.items() if v is not None},
                 })
         return found, total
 
@@ -379,11 +378,6 @@ def _column_examples(table: Any, field: str, spec: Any, numeric: bool) -> list[A
             if part:
                 tally[part] = tally.get(part, 0) + int(count)
     return [value for value, _ in sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))[:EXAMPLES]]
-
-
-def _camel(column: str) -> str:
-    head, *rest = column.lower().split("_")
-    return head + "".join(part.capitalize() for part in rest)
 
 
 def _properties(text: Any) -> Any:
