@@ -36,6 +36,18 @@ class Filter(Resource):
         self.filter_expression = expression
         self.compiled = compiled
 
+    def check_recipe(self, recipe: Any) -> None:
+        """*Filter expression guidelines*: "You can apply a filter with the CurrentItem element
+        only if your domain use case or custom recipe generates related items recommendations".
+        CreateFilter cannot know the recipe, so the refusal comes where filter and recipe meet:
+        a runtime request, a promotion, a batch inference job."""
+        if self.compiled.uses_current_item and getattr(recipe, "recipe_type", None) != "RELATED_ITEMS":
+            raise InvalidInputException(
+                f"Filter {self.arn} uses CurrentItem, which only applies to recipes and use cases "
+                f"that recommend related items (RELATED_ITEMS, e.g. aws-similar-items, aws-sims); "
+                f"{recipe.name} is a {recipe.recipe_type} recipe."
+            )
+
 
 class GroupData:
     """``engine.filter_expression.FilterData`` over one dataset group's tables."""
@@ -162,30 +174,21 @@ class FiltersMixin:
 
     # ---- runtime -------------------------------------------------------------------------
     def check_filter_recipe(self, filter_arn: str, recipe: Any) -> None:
-        """*Filter expression guidelines*: "You can apply a filter with the CurrentItem element
-        only if your domain use case or custom recipe generates related items recommendations".
-        CreateFilter cannot know the recipe, so the refusal comes where filter and recipe meet:
-        a runtime request, a promotion, a batch inference job."""
-        flt = self.filters.get(filter_arn)
-        if flt.compiled.uses_current_item and getattr(recipe, "recipe_type", None) != "RELATED_ITEMS":
-            raise InvalidInputException(
-                f"Filter {filter_arn} uses CurrentItem, which only applies to recipes and use cases "
-                f"that recommend related items (RELATED_ITEMS, e.g. aws-similar-items, aws-sims); "
-                f"{recipe.name} is a {recipe.recipe_type} recipe."
-            )
+        """:meth:`Filter.check_recipe` for the filter ``filter_arn`` (a batch job's create)."""
+        self.filters.get(filter_arn).check_recipe(recipe)
 
     def apply_filter(self, filter_arn: str, filter_values: dict[str, str], dataset_group_arn: str,
                      candidates: np.ndarray, user_code: int | None, item_code: int | None,
                      target: str, recipe: Any = None) -> np.ndarray:
         """Mask over ``candidates`` (entity codes) that the filter lets through; ``recipe`` (the
-        endpoint's ``RecipeInfo``) is checked with :meth:`check_filter_recipe`."""
+        endpoint's ``RecipeInfo``) is checked with :meth:`Filter.check_recipe`."""
         from ..engine.filter_expression import MissingFilterValues, allowed, parse_filter_values
 
         flt = self.filters.get(filter_arn)
         if flt.status != states.ACTIVE:
             raise InvalidInputException(f"Filter {filter_arn} is {flt.status}; it must be ACTIVE.")
         if recipe is not None:
-            self.check_filter_recipe(filter_arn, recipe)
+            flt.check_recipe(recipe)
         if flt.dataset_group_arn != dataset_group_arn:
             raise InvalidInputException(
                 f"Filter {filter_arn} belongs to dataset group {flt.dataset_group_arn}, not {dataset_group_arn}."
