@@ -1,10 +1,11 @@
 """Shared helpers for the data-job and events API tests: S3 objects, CSV builders, datasets,
-import/export round trips."""
+import/export round trips, batch inference jobs."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 from tests.conftest import (  # noqa: F401  (re-exported for the data tests)
@@ -17,6 +18,8 @@ from tests.conftest import (  # noqa: F401  (re-exported for the data tests)
 )
 
 ROLE = "arn:aws:iam::123456789012:role/personalize-s3"
+BATCH_ROLE = "arn:aws:iam::123456789012:role/personalize-batch"
+RECIPE = "arn:aws:personalize:::recipe/"
 BUCKET = "data-bucket"
 OUT_BUCKET = "out-bucket"
 
@@ -152,3 +155,34 @@ def export(api: Any, dataset_arn: str, mode: str | None = "BULK", name: str | No
                       ("ACTIVE", "CREATE FAILED"))
     assert job["status"] == "ACTIVE", job.get("failureReason")
     return parse(read(s3, bucket, f"exports/{name}_part_00000.csv"))
+
+
+# ---- batch inference (on the ``shop`` fixture's group and bucket) --------------------------
+def trained_version(api: Any, shop: dict[str, Any], recipe: str) -> str:
+    """An ACTIVE solution version of ``recipe`` trained on the shop's dataset group."""
+    p = api.personalize
+    solution = p.create_solution(name=f"b-{recipe[4:20]}", datasetGroupArn=shop["group"], recipeArn=RECIPE + recipe)["solutionArn"]
+    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    status = p.describe_solution_version(solutionVersionArn=version)["solutionVersion"]
+    assert status["status"] == "ACTIVE", status.get("failureReason")
+    return version
+
+
+def run_job(api: Any, version: str, lines: list[dict[str, Any]], name: str = "batch",
+            **kwargs: Any) -> tuple[str, dict[str, Any]]:
+    """A batch inference job on ``lines`` (JSON Lines at s3://shop-data/batch/in/input.json,
+    output under batch/out/); return its ARN and description."""
+    api.s3.put_object(Bucket="shop-data", Key="batch/in/input.json", Body="\n".join(json.dumps(x) for x in lines) + "\n")
+    arn = api.personalize.create_batch_inference_job(
+        jobName=name, solutionVersionArn=version, roleArn=BATCH_ROLE,
+        jobInput={"s3DataSource": {"path": "s3://shop-data/batch/in/input.json"}},
+        jobOutput={"s3DataDestination": {"path": "s3://shop-data/batch/out/"}}, **kwargs,
+    )["batchInferenceJobArn"]
+    return arn, api.personalize.describe_batch_inference_job(batchInferenceJobArn=arn)["batchInferenceJob"]
+
+
+def output_lines(api: Any) -> list[dict[str, Any]]:
+    """The last ``run_job``'s output lines, in input order."""
+    body = api.s3.get_object(Bucket="shop-data", Key="batch/out/input.json.out")["Body"].read().decode()
+    return [json.loads(line) for line in body.splitlines()]
+

@@ -12,15 +12,13 @@ time, and both come out of the same arithmetic.
 from __future__ import annotations
 
 import datetime
-import json
 
 import pytest
 
 from personalize_mock.engine import batch_blocks
 from personalize_mock.resources import batch_answers
-from tests.api.test_runtime import RECIPE
+from tests.api.data_helpers import output_lines, run_job, trained_version
 
-ROLE = "arn:aws:iam::123456789012:role/personalize-batch"
 NO_EXPLORATION = {"itemExplorationConfig": {"explorationWeight": "0"}}
 CATALOGUE_FILTER = "INCLUDE ItemID WHERE Items.GENRES IN ($G)"
 HISTORY_FILTER = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("view")'
@@ -30,14 +28,10 @@ USERS = [f"u{n}" for n in range(200)] + ["newcomer", "stranger"]
 def version_and_campaign(api, shop, recipe, config=None):
     """A trained solution version and a campaign on it; then events for a known and a new user,
     recorded after training (the job and the runtime both read the interactions as they are)."""
-    p = api.personalize
-    name = recipe.removeprefix("aws-")
-    solution = p.create_solution(name=name, datasetGroupArn=shop["group"], recipeArn=RECIPE + recipe)["solutionArn"]
-    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-    status = p.describe_solution_version(solutionVersionArn=version)["solutionVersion"]
-    assert status["status"] == "ACTIVE", status.get("failureReason")
+    version = trained_version(api, shop, recipe)
     kwargs = {"campaignConfig": config} if config else {}
-    campaign = p.create_campaign(name=name, solutionVersionArn=version, **kwargs)["campaignArn"]
+    campaign = api.personalize.create_campaign(name=recipe.removeprefix("aws-"), solutionVersionArn=version,
+                                               **kwargs)["campaignArn"]
     events = [{"eventType": "view", "itemId": f"i{45 + n}", "sentAt": datetime.datetime(2026, 1, 1, 0, n)}
               for n in range(5)]
     for user in ("u2", "newcomer"):
@@ -47,16 +41,9 @@ def version_and_campaign(api, shop, recipe, config=None):
 
 def batch(api, version, lines, name, **kwargs):
     """The job's output lines, in input order."""
-    api.s3.put_object(Bucket="shop-data", Key=f"eq/{name}/in.json", Body="".join(json.dumps(x) + "\n" for x in lines))
-    arn = api.personalize.create_batch_inference_job(
-        jobName=name, solutionVersionArn=version, roleArn=ROLE,
-        jobInput={"s3DataSource": {"path": f"s3://shop-data/eq/{name}/in.json"}},
-        jobOutput={"s3DataDestination": {"path": f"s3://shop-data/eq/{name}/out/"}}, **kwargs,
-    )["batchInferenceJobArn"]
-    job = api.personalize.describe_batch_inference_job(batchInferenceJobArn=arn)["batchInferenceJob"]
+    _, job = run_job(api, version, lines, name, **kwargs)
     assert job["status"] == "ACTIVE", job.get("failureReason")
-    body = api.s3.get_object(Bucket="shop-data", Key=f"eq/{name}/out/in.json.out")["Body"].read().decode()
-    return [json.loads(line) for line in body.splitlines()]
+    return output_lines(api)
 
 
 def runtime_answer(api, call, request):

@@ -6,32 +6,9 @@ import json
 
 import pytest
 
+from tests.api.data_helpers import BATCH_ROLE as ROLE
+from tests.api.data_helpers import output_lines, run_job, trained_version
 from tests.api.test_runtime import RECIPE, group_of
-
-ROLE = "arn:aws:iam::123456789012:role/personalize-batch"
-
-
-def trained_version(api, shop, recipe):
-    p = api.personalize
-    solution = p.create_solution(name=f"b-{recipe[4:20]}", datasetGroupArn=shop["group"], recipeArn=RECIPE + recipe)["solutionArn"]
-    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-    assert p.describe_solution_version(solutionVersionArn=version)["solutionVersion"]["status"] == "ACTIVE"
-    return version
-
-
-def run_job(api, version, lines, name="batch", **kwargs):
-    api.s3.put_object(Bucket="shop-data", Key="batch/in/input.json", Body="\n".join(json.dumps(x) for x in lines) + "\n")
-    arn = api.personalize.create_batch_inference_job(
-        jobName=name, solutionVersionArn=version, roleArn=ROLE,
-        jobInput={"s3DataSource": {"path": "s3://shop-data/batch/in/input.json"}},
-        jobOutput={"s3DataDestination": {"path": "s3://shop-data/batch/out/"}}, **kwargs,
-    )["batchInferenceJobArn"]
-    return arn, api.personalize.describe_batch_inference_job(batchInferenceJobArn=arn)["batchInferenceJob"]
-
-
-def output_lines(api):
-    body = api.s3.get_object(Bucket="shop-data", Key="batch/out/input.json.out")["Body"].read().decode()
-    return [json.loads(line) for line in body.splitlines()]
 
 
 def test_user_personalization_batch_with_scores_and_a_bad_line(api, shop):
