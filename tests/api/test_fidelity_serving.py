@@ -6,19 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_batch_inference import ROLE, run_job, trained_version
+from tests.api.data_helpers import run_job, trained_version
 from tests.api.test_runtime import NO_EXPLORATION, RECIPE, campaign, interactions_csv, make_filter
-from tests.conftest import avro, error_code, error_message
+from tests.conftest import INTERACTIONS_SCHEMA, avro, error_code, error_message
 
 # ---- point 1: a Domain dataset group holds custom solutions and campaigns -----------------
 
-ECOMMERCE_INTERACTIONS = avro(
-    "Interactions",
-    {"name": "USER_ID", "type": "string"},
-    {"name": "ITEM_ID", "type": "string"},
-    {"name": "TIMESTAMP", "type": "long"},
-    {"name": "EVENT_TYPE", "type": "string"},
-)
 ECOMMERCE_ITEMS = avro(
     "Items",
     {"name": "ITEM_ID", "type": "string"},
@@ -35,7 +28,7 @@ def ecommerce(api):
     s3.put_object(Bucket="domain-data", Key="items.csv",
                   Body="ITEM_ID,PRICE,CATEGORY_L1\n" + "".join(f"i{n},{n}.5,c{n % 3}\n" for n in range(60)))
     group = p.create_dataset_group(name="store", domain="ECOMMERCE")["datasetGroupArn"]
-    for kind, schema in (("Interactions", ECOMMERCE_INTERACTIONS), ("Items", ECOMMERCE_ITEMS)):
+    for kind, schema in (("Interactions", INTERACTIONS_SCHEMA), ("Items", ECOMMERCE_ITEMS)):
         schema_arn = p.create_schema(name=f"store-{kind}", schema=schema, domain="ECOMMERCE")["schemaArn"]
         dataset = p.create_dataset(name=kind, schemaArn=schema_arn, datasetGroupArn=group, datasetType=kind)["datasetArn"]
         job = p.create_dataset_import_job(jobName=f"import-{kind}", datasetArn=dataset,
