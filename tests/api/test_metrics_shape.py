@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.conftest import INTERACTIONS_SCHEMA
+from tests.api.data_helpers import import_job, make_bucket, make_dataset, make_group, put
 
 RECIPE = "arn:aws:personalize:::recipe/"
 NDCG, P, MRR = ("normalized_discounted_cumulative_gain_at_10", "precision_at_10", "mean_reciprocal_rank_at_25")
@@ -43,16 +43,10 @@ def clustered_csv(users: int = 600, per_user: int = 50, clusters: int = 10, per_
 @pytest.fixture
 def trained_group(api):
     p = api.personalize
-    api.s3.create_bucket(Bucket="shape-data")
-    api.s3.put_object(Bucket="shape-data", Key="interactions.csv", Body=clustered_csv())
-    group = p.create_dataset_group(name="shape")["datasetGroupArn"]
-    schema = p.create_schema(name="shape-interactions", schema=INTERACTIONS_SCHEMA)["schemaArn"]
-    dataset = p.create_dataset(name="interactions", schemaArn=schema, datasetGroupArn=group,
-                               datasetType="Interactions")["datasetArn"]
-    job = p.create_dataset_import_job(jobName="bulk", datasetArn=dataset,
-                                      dataSource={"dataLocation": "s3://shape-data/interactions.csv"})
-    assert p.describe_dataset_import_job(
-        datasetImportJobArn=job["datasetImportJobArn"])["datasetImportJob"]["status"] == "ACTIVE"
+    location = put(api.s3, "interactions.csv", clustered_csv(), bucket=make_bucket(api.s3, "shape-data"))
+    group = make_group(p, "shape")
+    dataset = make_dataset(p, group, "INTERACTIONS")  # schema shape-interactions
+    assert import_job(p, "bulk", dataset, location)["status"] == "ACTIVE"
     return group
 
 
