@@ -1,5 +1,5 @@
 """Shared helpers for the data-job and events API tests: S3 objects, CSV builders, datasets,
-import/export round trips, batch inference jobs."""
+import/export round trips, batch inference jobs, a next-best-action campaign."""
 
 from __future__ import annotations
 
@@ -186,3 +186,26 @@ def output_lines(api: Any) -> list[dict[str, Any]]:
     body = api.s3.get_object(Bucket="shop-data", Key="batch/out/input.json.out")["Body"].read().decode()
     return [json.loads(line) for line in body.splitlines()]
 
+
+# ---- next best action --------------------------------------------------------------------
+def nba_campaign(api: Any) -> str:
+    """A next-best-action campaign; return its ARN. A new group gets Interactions (1000 rows),
+    Actions (a0..a3, VALUE n, CATEGORY c{n % 2}) and an empty Action interactions dataset, then
+    an ACTIVE aws-next-best-action solution version and a campaign on it (both named nba)."""
+    p, s3 = api.personalize, api.s3
+    make_bucket(s3)
+    group = make_group(p)
+    interactions = make_dataset(p, group, "INTERACTIONS")
+    actions = make_dataset(p, group, "ACTIONS", ACTIONS_SCHEMA)
+    make_dataset(p, group, "ACTION_INTERACTIONS", ACTION_INTERACTIONS_SCHEMA)  # empty
+    assert import_job(p, "i", interactions, put(s3, "i.csv", interactions_csv(1000)))["status"] == "ACTIVE"
+    text = "ACTION_ID,VALUE,CATEGORY\n" + "".join(f"a{n},{n},c{n % 2}\n" for n in range(4))
+    assert import_job(p, "a", actions, put(s3, "a.csv", text))["status"] == "ACTIVE"
+    solution = p.create_solution(name="nba", datasetGroupArn=group, recipeArn=RECIPE + "aws-next-best-action")
+    version_arn = p.create_solution_version(solutionArn=solution["solutionArn"])["solutionVersionArn"]
+    version = wait_status(lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"],
+                          ("ACTIVE", "CREATE FAILED"))
+    assert version["status"] == "ACTIVE", version.get("failureReason")
+    campaign = p.create_campaign(name="nba", solutionVersionArn=version_arn)["campaignArn"]
+    wait_status(lambda: p.describe_campaign(campaignArn=campaign)["campaign"])
+    return campaign

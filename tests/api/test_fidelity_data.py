@@ -1,6 +1,7 @@
-"""Issue 14 (points 2-7, 10, 11) and issue 15 (point 4): data rules that follow the developer
-guide, the API reference or botocore's model. Each test names its source; every test runs
-in-process and against the server (the ``api`` fixture)."""
+"""Issue 14 (points 2-7, 10, 11): data rules that follow the developer guide, the API
+reference or botocore's model. Each test names its source; every test runs in-process and
+against the server (the ``api`` fixture). Issue 15 (point 4), import failures that name the
+data row and the file's line, is BAD_USERS in tests/api/test_import_jobs.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from botocore.config import Config
 from tests.api.data_helpers import (
     ACTION_INTERACTIONS_SCHEMA,
     ACTIONS_SCHEMA,
-    BUCKET,
     RICH_INTERACTIONS_SCHEMA,
     USERS_SCHEMA,
     export,
@@ -22,6 +22,7 @@ from tests.api.data_helpers import (
     make_bucket,
     make_dataset,
     make_group,
+    nba_campaign,
     put,
     wait_status,
 )
@@ -85,22 +86,7 @@ def test_next_best_action_trains_before_any_action_interactions(api):
     # *Action interactions datasets* / *Next-Best-Action recipe*: "Until you import action
     # interaction data, Amazon Personalize recommends actions in your [catalog] without
     # personalization, and propensity scores are 0.0."
-    p, s3 = api.personalize, api.s3
-    make_bucket(s3)
-    group = make_group(p)
-    interactions = make_dataset(p, group, "INTERACTIONS")
-    actions = make_dataset(p, group, "ACTIONS", ACTIONS_SCHEMA)
-    make_dataset(p, group, "ACTION_INTERACTIONS", ACTION_INTERACTIONS_SCHEMA)  # empty
-    assert import_job(p, "i", interactions, put(s3, "i.csv", interactions_csv(1000)))["status"] == "ACTIVE"
-    text = "ACTION_ID,VALUE,CATEGORY\n" + "".join(f"a{n},{n},c{n % 2}\n" for n in range(4))
-    assert import_job(p, "a", actions, put(s3, "a.csv", text))["status"] == "ACTIVE"
-    solution = p.create_solution(name="nba", datasetGroupArn=group, recipeArn=RECIPE + "aws-next-best-action")
-    version_arn = p.create_solution_version(solutionArn=solution["solutionArn"])["solutionVersionArn"]
-    version = wait_status(lambda: p.describe_solution_version(solutionVersionArn=version_arn)["solutionVersion"],
-                          ("ACTIVE", "CREATE FAILED"))
-    assert version["status"] == "ACTIVE", version.get("failureReason")
-    campaign = p.create_campaign(name="nba", solutionVersionArn=version_arn)["campaignArn"]
-    wait_status(lambda: p.describe_campaign(campaignArn=campaign)["campaign"])
+    campaign = nba_campaign(api)  # Interactions and Actions imported, no action interactions
     answer = api.runtime.get_action_recommendations(campaignArn=campaign, userId="u1", numResults=10)
     # Unpersonalised: every action, score 0.0, the more valuable first (VALUE breaks ties).
     assert [(a["actionId"], a["score"]) for a in answer["actionList"]] == [
@@ -267,17 +253,3 @@ def test_max_results_out_of_range_is_invalid_input(api, operation, modelled, max
     expected = "InvalidInputException" if "InvalidInputException" in modelled else "InvalidNextTokenException"
     assert error_code(excinfo) == expected
     assert "at 'maxResults' failed to satisfy constraint" in error_message(excinfo)
-
-
-# ---- issue 15 point 4: import failures name the data row and the file's line ---------------
-
-
-def test_import_failure_names_row_and_line(api):
-    p, s3 = api.personalize, api.s3
-    make_bucket(s3)
-    users = make_dataset(p, make_group(p), "USERS")
-    location = put(s3, "u.csv", "USER_ID,MEMBERSHIP\nu1,gold\nu2,\n")
-    job = import_job(p, "bad", users, location)
-    assert job["failureReason"] == (
-        f"{location}: row 2 (line 3 of the file), column MEMBERSHIP: a value is required (the field is not nullable)."
-    )
