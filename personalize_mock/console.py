@@ -34,7 +34,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from .backend import existing_backend, existing_backends
-from .console_state import Reader, now_iso
+from .console_state import Reader, form_of, now_iso
 from .routes import json_body, json_response, route
 
 DEFAULT_EVENTS = 50
@@ -134,22 +134,32 @@ def _error(code: str, message: str, status: int) -> Response:
 
 def _operation(params: dict[str, Any], named: Any, backend: Any) -> str:
     """The operation the form asks for: the one named, else what a client would call for this
-    body and endpoint (an ``inputList``: ranking; an action recipe: action recommendations)."""
+    body and endpoint (an ``inputList``: ranking; otherwise the operation of the campaign's or
+    recommender's recipe, as the page's form shows it). Without a known endpoint, or for a
+    recipe with no runtime call, GetRecommendations: the API then answers for the request."""
     if named is not None:
         if named not in OPERATIONS:
             raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}, not {named!r}.")
         return str(named)
     if "inputList" in params:
         return "GetPersonalizedRanking"
-    campaign = backend.campaigns.find(params.get("campaignArn") or "") if backend is not None else None
-    recipe = getattr(campaign, "recipe", None) if campaign is not None and campaign.status == "ACTIVE" else None
-    return "GetActionRecommendations" if getattr(recipe, "family", None) == "next_best_action" else "GetRecommendations"
+    endpoint = None
+    if backend is not None:
+        if params.get("campaignArn"):
+            endpoint = backend.campaigns.find(params["campaignArn"])
+        elif params.get("recommenderArn"):
+            endpoint = backend.recommenders.find(params["recommenderArn"])
+    return (form_of(endpoint.recipe)["operation"] if endpoint is not None else None) or "GetRecommendations"
 
 
 def _explored(backend: Any, params: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
     """Which returned items exploration put there: those the answer marks ``Exploration``
-    (-v2 recipes), else, for a recipe that explores with a weight above 0, the cold items
-    (younger than ``explorationItemAgeCutOff``) in the list; with the settings used."""
+    (-v2 recipes), else the cold items (younger than ``explorationItemAgeCutOff``) in the list
+    when the runtime mixed any in, with the settings used. The runtime's rule (serving's
+    ``_explore``, repeated here: it has no function of its own): a recipe that explores gives
+    round(explorationWeight * numResults / 2) slots to cold items, none if that rounds to 0."""
+    from .resources.serving import DEFAULT_RESULTS
+
     marked = [i["itemId"] for i in items if "Exploration" in (i.get("reason") or [])]
     try:
         with backend.lock:
@@ -159,7 +169,8 @@ def _explored(backend: Any, params: dict[str, Any], items: list[dict[str, Any]])
                 return {"items": marked, "settings": None}
             weight = float(settings.get("explorationWeight", "0.3"))
             cutoff = float(settings.get("explorationItemAgeCutOff", "30"))
-            if weight > 0 and not marked and "itemId" in (items[0] if items else {}):
+            slots = int(round(weight * int(params.get("numResults", DEFAULT_RESULTS)) / 2))
+            if slots > 0 and not marked and "itemId" in (items[0] if items else {}):
                 from .engine.ranking import cold_items
 
                 ids = backend._catalog(endpoint).items.values

@@ -168,6 +168,9 @@ def test_personalized_ranking_through_the_form_endpoint(api, shop):
     assert status == 200 and answer["operation"] == "GetPersonalizedRanking"
     assert [i["itemId"] for i in answer["items"]] == ["i31", "i5", "zzz"]
     assert "score" in answer["items"][0] and "score" not in answer["items"][-1]
+    # Without an inputList the form still asks what the recipe serves: the client's check answers.
+    status, error = post(url, "/api/recommendations", {"campaignArn": arn, "userId": "u2"})
+    assert (status, error["code"]) == (400, "ParamValidationError") and "inputList" in error["message"]
 
 
 def test_recommendation_errors_carry_the_modelled_code_and_message(api, shop):
@@ -465,6 +468,20 @@ def test_recommendations_mark_exploration_and_name_their_operation(api, shop):
     status, error = post(url, "/api/recommendations", {"operation": "GetPersonalizedRanking", "campaignArn": arn,
                                                        "userId": "u1", "inputList": ["i1"], "numResults": 5})
     assert (status, error["code"]) == (400, "ParamValidationError") and "numResults" in error["message"]
+
+
+def test_exploration_marks_nothing_when_its_weight_gives_no_slot(api, shop):
+    """The runtime mixes cold items in only when round(explorationWeight * numResults / 2) > 0:
+    below that, cold items the model ranks on its own are not exploration's."""
+    url = api.personalize.meta.endpoint_url
+    arn = campaign(api, shop, config={"itemExplorationConfig": {"explorationWeight": "0.01",
+                                                                "explorationItemAgeCutOff": "30"}})
+    status, answer = post(url, "/api/recommendations", {"campaignArn": arn, "userId": "u1", "numResults": 80})
+    ids = [i["itemId"] for i in answer["items"]]
+    assert status == 200 and ids == [i["itemId"] for i in api.runtime.get_recommendations(
+        campaignArn=arn, userId="u1", numResults=80)["itemList"]]
+    assert [i for i in ids if i.startswith("new")] != []  # the whole catalogue: the cold items are listed
+    assert answer["exploration"] == {"items": [], "settings": {"explorationWeight": 0.01, "explorationItemAgeCutOff": 30.0}}
 
 
 def test_action_recommendations_through_the_form_endpoint(api):
