@@ -73,18 +73,25 @@ class S3:
         ``S3Error`` before the first object."""
         location = Location.parse(path)
         bucket = self._bucket(location)
-        exact = bucket.keys.get(location.key) if location.key and not location.key.endswith("/") else None
-        if exact is not None and getattr(exact, "size", None) is not None:  # delete markers have no size
-            return iter([(location.url(), exact.value)])
-        names = []
-        for name in sorted(bucket.keys.keys()):
-            if not name.startswith(location.key) or name.endswith("/"):
-                continue
-            if getattr(bucket.keys.get(name), "size", None):  # delete markers have none
-                names.append(name)
+        names = self._names(bucket, location)
         if not names:
             raise S3Error(f"Invalid Data location: no object found at {path}.")
         return self._contents(bucket, location, names)
+
+    @staticmethod
+    def _names(bucket: Any, location: Location) -> list[str]:
+        """The keys a location reads: the object named exactly (even an empty one), else every
+        object under the prefix in key order, empty objects, folder markers and delete markers
+        skipped."""
+        if location.key and not location.key.endswith("/"):
+            exact = bucket.keys.get(location.key)
+            if exact is not None and getattr(exact, "size", None) is not None:  # delete markers have no size
+                return [location.key]
+        return [
+            name for name in sorted(bucket.keys.keys())
+            if name.startswith(location.key) and not name.endswith("/")
+            and getattr(bucket.keys.get(name), "size", None)  # empty, or a delete marker (no size)
+        ]
 
     @staticmethod
     def _contents(bucket: Any, location: Location, names: list[str]) -> Iterator[tuple[str, bytes]]:
@@ -99,19 +106,7 @@ class S3:
             bucket = self._bucket(location)
         except S3Error:
             return []
-        found = []
-        for name in sorted(bucket.keys.keys()):
-            exact = name == location.key
-            if not (exact or name.startswith(location.key)) or name.endswith("/"):
-                continue
-            key = bucket.keys.get(name)
-            size = getattr(key, "size", None)  # delete markers have none
-            if size is None:
-                continue
-            found.append((location.url(name), int(size)))
-            if exact:
-                return found[-1:]
-        return found
+        return [(location.url(name), int(bucket.keys.get(name).size)) for name in self._names(bucket, location)]
 
     def check(self, path: str) -> None:
         """Raise ``S3Error`` unless ``path`` is a usable location (parsed, bucket present in

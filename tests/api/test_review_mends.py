@@ -45,3 +45,26 @@ def test_batch_segments_refuse_lines_that_are_not_json_objects(api, shop):
     assert good["error"] is None and len(good["output"]["usersList"]) == 3
     assert not_json == {"input": "not json", "output": None, "error": "The line is not valid JSON."}
     assert array == {"input": [1, 2], "output": None, "error": "Each line must be a JSON object."}
+
+
+def test_listing_and_reading_agree_on_empty_objects(personalize_mocked):
+    from personalize_mock.s3io import S3, S3Error
+    from tests.conftest import ACCOUNT, REGION, make_clients
+
+    s3 = make_clients("inprocess").s3
+    s3.create_bucket(Bucket="listing")
+    for key, body in [("in/", b""), ("in/a.csv", b"x\n"), ("in/empty.csv", b""), ("in/b.csv", b"yz\n"), ("lone.csv", b"")]:
+        s3.put_object(Bucket="listing", Key=key, Body=body)
+    store = S3(ACCOUNT, REGION)
+    assert store.objects("s3://listing/in/") == [("s3://listing/in/a.csv", 2), ("s3://listing/in/b.csv", 3)]
+    assert [url for url, _ in store.read("s3://listing/in/")] == [url for url, _ in store.objects("s3://listing/in/")]
+    assert store.objects("s3://listing/in/a.csv") == [("s3://listing/in/a.csv", 2)]
+    assert store.objects("s3://listing/lone.csv") == [("s3://listing/lone.csv", 0)] == [
+        (url, len(data)) for url, data in store.read("s3://listing/lone.csv")]  # named exactly: listed, even empty
+    assert store.objects("s3://listing/nothing/") == [] and store.objects("s3://missing/x") == []
+    try:
+        store.each("s3://listing/nothing/")
+    except S3Error as error:
+        assert "no object found" in str(error)
+    else:
+        raise AssertionError("an empty location must raise before the first object")
