@@ -37,6 +37,7 @@ import numpy as np
 from .calibration import Calibration, Summaries, fit_calibration
 from .factorization import FactorModel
 from .interactions import Index, Matrix
+from .ranking import top_positions
 
 ITEM_ITEM_MAX_ITEMS = 2500  # EASE up to this many items (dense items x items inverse)
 EASE_REGULARIZATION = 4.0  # lambda = this x the mean interactions per item
@@ -366,29 +367,8 @@ def _rank_block(model: FactorModel, index: Index, raw: np.ndarray, chunk: list[n
     raw += tie * np.float32(1e-6) * (np.abs(raw).max(axis=1, keepdims=True) + np.float32(1e-30))
     for i, rows in enumerate(chunk):
         raw[i, rows] = -np.inf
-    heads = _top_columns(raw, min(k, raw.shape[1]))
+    heads = top_positions(raw, np.zeros(raw.shape[1], np.float32), min(k, raw.shape[1]))
     return [index.codes[head[np.isfinite(raw[i, head])]] for i, head in enumerate(heads)]
-
-
-def _top_columns(raw: np.ndarray, width: int, sample: int = 2048) -> list[np.ndarray]:
-    """Row-wise ``width`` highest columns, best first (ties: lower column first). On wide rows
-    a strided sample of the columns gives each row a lower bound of its ``width``-th value, and
-    only the columns at or above it are sorted (a partition of every whole row costs several
-    times more); on narrow ones the bound is the exact ``width``-th value."""
-    n, m = raw.shape
-    if width <= 0:
-        return [np.empty(0, np.int64) for _ in range(n)]
-    if m <= 4 * sample:  # the exact bound: each row's width-th value
-        bound = np.partition(raw, m - width, axis=1)[:, m - width]
-    else:
-        picked = raw[:, ::m // sample]
-        bound = -np.partition(-picked, width - 1, axis=1)[:, width - 1]
-    rows, columns = np.nonzero(raw >= bound[:, None])
-    values = raw[rows, columns]
-    order = np.lexsort((columns, -values, rows))
-    rows, columns = rows[order], columns[order]
-    starts = np.searchsorted(rows, np.arange(n + 1))
-    return [columns[starts[i]:min(starts[i] + width, starts[i + 1])] for i in range(n)]
 
 
 def _fallback_temperature(model: FactorModel, matrix: Matrix) -> float:

@@ -7,7 +7,7 @@ catalogue-sized is computed once per model and kept in ``model.cache``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -121,13 +121,9 @@ def rank_block(model: Any, codes: np.ndarray, user_codes: list[int | None], hist
         return empty.astype(np.int64), empty
     if offsets is not None:  # a request's context: logits shifted per item, ranked afresh
         return _rank_offsets(model, codes, user_codes, histories, width, details, offsets)
-    from .batch_blocks import top_positions
-
     block = Scored(model, codes, user_codes, histories)
-    top = np.asarray(top_positions(block.raw, block.tie, len(codes) if width is None else width,
-                                   keys=block.keys, lower=block.lower,
-                                   raw_bound=None if block.masks else model.logits), np.int64).reshape(n, -1)
-    scores = np.stack([block.scores(i, top[i]) for i in range(n)]) if n else np.empty((0, top.shape[1]))
+    top = np.asarray(block.top(None, len(codes) if width is None else width), np.int64).reshape(n, -1)
+    scores = np.stack(block.head_scores(list(top)))
     if details is not None:
         details["peaks"], details["totals"], details["penalties"] = block.peaks, block.totals, block.penalties
     return top, scores
@@ -172,6 +168,8 @@ def row_lookup(model: Any, codes: np.ndarray, row: np.ndarray) -> Any:
 
 
 # ---- the softmax of a block of users ---------------------------------------------------------
+EXACT_BELOW = 4096  # top_positions orders catalogues this small outright (sampling would not pay)
+GROUPS = 1024  # column groups whose highest scores bound a row's top (at least 4 x the width)
 TILE_COLUMNS = 2048  # the normaliser sums each row in these column tiles (fixed: the bits of a sum)
 TILE_ENTRIES = 1 << 16  # entries per tile (float32: 256 KB, cache-resident)
 
@@ -320,6 +318,112 @@ class Scored:
         else:
             raw = logit
         return raw - (np.abs(raw) * 1e-9 + 1e-300)
+
+    def head_scores(self, tops: list[np.ndarray]) -> list[np.ndarray]:
+        """``scores(row, tops[row])`` for every row at once (the same bits: the terms are
+        elementwise, each row divided by its own normaliser)."""
+        widths = {len(t) for t in tops}
+        if len(widths) != 1 or not len(self.codes):
+            return [self.scores(row, t) for row, t in enumerate(tops)]
+        positions = np.asarray(tops, np.int64).reshape(len(tops), -1)
+        rows = np.arange(len(tops))
+        raw = np.take_along_axis(self.raw, positions, axis=1)
+        masks = self._masks(rows, slice(None))
+        terms = softmax_terms(self.model, raw, self.peaks, self.penalties,
+                              None if masks is None else np.take_along_axis(masks, positions, axis=1))
+        return list(terms.astype(np.float64) / self.totals[:, None])
+
+    def top(self, rows: np.ndarray | Sequence[int] | None, width: int,
+            allowed: np.ndarray | None = None, exact_below: int | None = None) -> list[np.ndarray]:
+        """For each of ``rows`` (None: every user of the block): the positions of the ``width``
+        best allowed catalogue entries (``allowed``: a bool mask over ``codes``, None = all),
+        best first, ties to the lower position — the prefix of the stable full sort of the
+        keys (``top_positions``; ``exact_below`` its setting)."""
+        monotone = None if self.masks else self.model.logits  # penalties break the raw order
+        if rows is None:
+            return top_positions(self.raw, self.tie, width, allowed, exact_below, keys=self.keys,
+                                 lower=self.lower, raw_bound=monotone)
+        rows = np.asarray(rows, np.int64)
+        return top_positions(self.raw[rows], self.tie, width, allowed, exact_below, lower=self.lower,
+                             raw_bound=monotone,
+                             keys=lambda r, c: self.keys(rows[r], c) if r is not None else
+                             np.stack([self.keys(np.full(len(c), i), c) for i in rows]))
+
+
+def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndarray | None = None,
+                  exact_below: int | None = None, keys: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+                  lower: Callable[[np.ndarray], np.ndarray] | None = None,
+                  raw_bound: Callable[[np.ndarray], np.ndarray] | None = None) -> list[np.ndarray]:
+    """Row-wise: the ``width`` best columns by key (descending, ties by ascending column)
+    among ``allowed`` columns; fewer where fewer are allowed. Up to ``exact_below`` allowed
+    columns (default ``EXACT_BELOW``) are ordered outright.
+
+    The key of an entry is ``raw + tie``, or ``keys(rows, columns)`` when given (``rows``
+    None: every row at ``columns``, rows x columns): then an
+    increasing function of ``raw`` plus ``tie``, and ``lower(bounds)`` gives per row a raw
+    score below which no key reaches ``bounds`` (``Scored``: logits computed only
+    for the entries that can reach the top). ``raw_bound`` (optional, with ``keys``): the
+    keys are the logits of ``raw``, increasing, plus the tie (no penalties): the sample's
+    bound is then taken on ``raw`` itself and ``raw_bound(raw values)`` gives their keys
+    without the tie, from which ``lower`` bounds the raw scores that can reach the top."""
+    if keys is None:
+        keys = lambda r, c: (raw[:, c] if r is None else raw[r, c]) + tie[c]  # noqa: E731
+        lower = lambda b: b - (2e-9 + np.abs(b) * 1e-15)  # noqa: E731  (0 <= tie <= 1e-9, rounding)
+        raw_bound = lambda b: b  # noqa: E731
+    exact_below = EXACT_BELOW if exact_below is None else exact_below
+    rows, n = raw.shape
+    columns = np.arange(n) if allowed is None else np.flatnonzero(allowed)
+    width = min(int(width), len(columns))
+    if width <= 0 or not rows:
+        return [np.empty(0, np.int64) for _ in range(rows)]
+    if len(columns) <= max(exact_below, 2 * width):
+        every = keys(None, columns)
+        order = best_first_block(every, width)
+        return list(columns[order])
+    # A lower bound of each row's width-th best key: the width-th best of a column sample.
+    # About 2 sqrt(n width) sampled columns leave about sqrt(n width) / 2 survivors per row:
+    # the partition of the sample and the sort of the survivors then cost about the same.
+    groups = max(GROUPS, 4 * width)
+    if allowed is None and raw_bound is not None and n >= 2 * groups:
+        # Every column in one of ``groups`` strided groups (columns g, g + groups, ...): the
+        # width-th best of the groups' highest raw scores has width entries at or above it,
+        # and few more (on a 50,000-item catalogue about width per row).
+        depth = n // groups
+        highest = raw[:, :depth * groups].reshape(rows, depth, groups).max(axis=1)
+        bound = np.partition(highest, groups - width, axis=1)[:, groups - width]
+    else:
+        stride = max(1, len(columns) // max(4 * width, int(2 * np.sqrt(len(columns) * width))))
+        sample = columns[::stride]
+        sampled = keys(None, sample) if raw_bound is None else raw[:, sample]
+        at = sampled.shape[1] - width
+        bound = np.partition(sampled, at, axis=1)[:, at]
+    if raw_bound is not None:  # width sampled entries have keys at or above this
+        bound = raw_bound(bound)
+    mask = raw >= lower(bound)[:, None]
+    if allowed is not None:
+        mask &= allowed
+    at_row, at_col = np.divmod(np.flatnonzero(mask.ravel()), n)  # row by row, columns ascending
+    found = keys(at_row, at_col)
+    # The width best of each row are at or above its bound (less a rounding slack).
+    keep = found >= bound[at_row] - (np.abs(bound[at_row]) * 1e-12 + 1e-300)
+    at_row, at_col, found = at_row[keep], at_col[keep], found[keep]
+    counts = np.bincount(at_row, minlength=rows)
+    if counts.min() > 2 * width:  # narrow the survivors to each row's exact width-th key first
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        padded = np.full((rows, int(counts.max())), -np.inf)
+        padded[at_row, np.arange(len(at_row)) - starts[at_row]] = found
+        cut = padded.shape[1] - width
+        kth = np.partition(padded, cut, axis=1)[:, cut]
+        keep = found >= kth[at_row]
+        at_row, at_col, found = at_row[keep], at_col[keep], found[keep]
+        counts = np.bincount(at_row, minlength=rows)
+    # Order the survivors: row, then key descending, then column ascending (lexsort is
+    # stable, and they come in ascending column order).
+    at_col = at_col[np.lexsort((-found, at_row))]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    if counts.min() >= width:
+        return list(at_col[starts[:, None] + np.arange(width)])
+    return [at_col[s:s + min(width, c)] for s, c in zip(starts.tolist(), counts.tolist())]
 
 
 def serving_catalogue(model: Any) -> np.ndarray:
