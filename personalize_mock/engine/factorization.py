@@ -119,7 +119,7 @@ class FactorModel:
         query, _ = _quantized(self, "query", self._query())
         weights = None
         if self.half_life > 0:  # only the newest events whose weight does not round to 0
-            window = min(RECENCY_WINDOW, int(self.half_life * (WEIGHT_BITS + 1)) + 1)
+            window = recency_window(self.half_life)
             histories = [h[-window:] for h in histories]
             weights = [recency_weights(len(h), self.half_life) for h in histories]
         return _fold(query, histories, weights)
@@ -179,11 +179,24 @@ WEIGHT_BITS = 16  # recency weights are integers up to 2**16
 RECENCY_WINDOW = 1 << 16  # newest interactions folded in when weighting by recency (keeps sums exact)
 
 
+def recency_window(half_life: float) -> int:
+    """How many of a user's newest interactions are folded in when weighting by recency: older
+    ones would weigh under half of 2**-WEIGHT_BITS (0 once rounded); at most RECENCY_WINDOW."""
+    return min(RECENCY_WINDOW, int(half_life * (WEIGHT_BITS + 1)) + 1)
+
+
 def recency_weights(n: int, half_life: float) -> np.ndarray:
     """Integer weights of ``n`` interactions, oldest first: the newest weighs 2**WEIGHT_BITS,
-    one ``half_life`` (in events) older half of that; weights that round to 0 drop out."""
-    age = np.arange(n - 1, -1, -1, dtype=np.float64)
-    return np.round(2.0 ** WEIGHT_BITS * np.exp2(-age / half_life))
+    one ``half_life`` (in events) older half of that (old enough ones round to 0)."""
+    return recency_weights_of(np.array([n]), half_life)
+
+
+def recency_weights_of(lengths: np.ndarray, half_life: float) -> np.ndarray:
+    """``recency_weights`` of histories of ``lengths`` events, one after another in one array
+    (each history's newest weighs 2**WEIGHT_BITS)."""
+    lengths = np.asarray(lengths, np.int64)
+    ages = np.repeat(np.cumsum(lengths) - 1, lengths) - np.arange(int(lengths.sum()))
+    return np.round(2.0 ** WEIGHT_BITS * np.exp2(-ages.astype(np.float64) / half_life))
 
 
 def _quantized(model: FactorModel, role: str, matrix: np.ndarray) -> tuple[np.ndarray, int]:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .calibration import Calibration, Summaries, fit_calibration
-from .factorization import FactorModel
+from .factorization import WEIGHT_BITS, FactorModel, recency_weights_of, recency_window
 from .interactions import Index, Matrix
 from .ranking import top_positions
 
@@ -174,12 +174,9 @@ def fast_raw(model: FactorModel, histories: list[np.ndarray]) -> np.ndarray:
         return np.zeros((0, items), np.float32)
     lengths = np.fromiter((len(h) for h in histories), np.int64, n)
     if model.half_life > 0:
-        window = int(model.half_life * 17) + 1
-        lengths = np.minimum(lengths, window)
+        lengths = np.minimum(lengths, recency_window(model.half_life))  # serving's window and weights
         histories = [h[len(h) - w:] for h, w in zip(histories, lengths.tolist())]
-        # recency_weights of every length at once: the newest of each history weighs 1
-        ages = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - 1, lengths)
-        weights = np.round(2.0 ** 16 * np.exp2(ages / model.half_life)) / 2.0**16
+        weights = recency_weights_of(lengths, model.half_life) / 2.0 ** WEIGHT_BITS  # the newest weighs 1
     else:
         weights = np.ones(int(lengths.sum()))
     import scipy.sparse as sp
