@@ -133,11 +133,6 @@ class Dataset(Resource):
         names = table.interner("EVENT_TYPE").values if "EVENT_TYPE" in table.dtypes else []
         return interactions_limit_problem(self.fields, {names[c] for c in present.tolist() if c >= 0})
 
-    def limit_problem(self) -> str | None:
-        """A dataset-wide rule the stored rows break (streamed events can get there after the
-        imports' checks): what training fails with, or None."""
-        return self.import_problem({}, replace=False)
-
     def change_schema(self, schema: Schema) -> None:
         """UpdateDataset: keep the rows; columns the new schema lacks are dropped, new ones
         are null."""
@@ -153,12 +148,6 @@ class Dataset(Resource):
             for origin in (ORIGIN_BULK, ORIGIN_PUT):
                 keep = old.origin == origin
                 new.append({name: old.column(name)[keep] for name in common}, origin)
-
-
-def data_limit_problem(datasets: dict[str, Dataset]) -> str | None:
-    """What a group's stored data breaks that training must refuse (see ``limit_problem``)."""
-    interactions = datasets.get("INTERACTIONS")
-    return interactions.limit_problem() if interactions is not None else None
 
 
 class EventTracker(Resource):

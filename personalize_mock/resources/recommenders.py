@@ -29,7 +29,7 @@ from ..settings import RELAXED_DATA_ENV, relaxed_data, user_seed
 from .base import Resource, Store, UpdateRecord, paginated
 from .campaigns import exploration_config
 from .catalogue import RECIPES, RecipeInfo
-from .datasets import Dataset, DatasetGroup, data_limit_problem
+from .datasets import Dataset, DatasetGroup
 
 MAX_RECOMMENDERS_PER_GROUP = 5
 MIN_EVENTS_PER_TYPE = 1000
@@ -209,9 +209,6 @@ class RecommendersMixin:
 
         try:
             datasets = self._datasets_of(group_arn)  # type: ignore[attr-defined]
-            limit = data_limit_problem(datasets)
-            if limit:
-                raise TrainingError(f"Create failed. {limit}")
             data = training_data(datasets)
             _apply_columns(data, config.get("trainingDataConfig") or {})
             if not relaxed_data():

@@ -24,7 +24,7 @@ from ..faults import take_create_failure
 from ..settings import RELAXED_DATA_ENV, relaxed_data, user_seed
 from .base import Resource, Store, UpdateRecord, paginated, unused
 from .catalogue import RECIPES, RecipeInfo
-from .datasets import Dataset, DatasetGroup, data_limit_problem
+from .datasets import Dataset, DatasetGroup
 
 MAX_SOLUTIONS_PER_GROUP = 10
 MAX_RUNNING_VERSIONS = 20
@@ -432,9 +432,6 @@ class TrainingMixin:
         config = solution.solution_config or {}
         try:
             datasets = self._datasets_of(solution.dataset_group_arn)
-            limit = data_limit_problem(datasets)
-            if limit:
-                raise TrainingError(f"Create failed. {limit}")
             data = training_data(datasets)
             threshold = config.get("eventValueThreshold")
             per_type = {

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.tables import Table
-from ..engine.training import TrainingData
+from ..engine.training import TrainingData, TrainingError
 from .datasets import Dataset
 
 
@@ -38,8 +38,14 @@ def _metadata(table: Table, key: str) -> dict[int, dict[str, Any]]:
 
 
 def training_data(datasets: dict[str, Dataset]) -> TrainingData:
+    """The arrays training reads. Raises ``TrainingError`` ("Create failed. ...") when the stored
+    interactions break a dataset-wide rule: streamed events can get there after the imports'
+    checks, and training refuses such data."""
     interactions = datasets.get("INTERACTIONS")
     if interactions is not None:
+        limit = interactions.import_problem({}, replace=False)
+        if limit:
+            raise TrainingError(f"Create failed. {limit}")
         table = interactions.table
         values = table.column("EVENT_VALUE").astype(np.float64) if "EVENT_VALUE" in table.dtypes else None
         data = TrainingData(
