@@ -119,14 +119,8 @@ def rank(model: Any, history: np.ndarray, candidates: np.ndarray, context: Mappi
          codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """GetPersonalizedRanking's order of the ``candidates`` (model rows; ``codes`` their
     catalogue codes) with the context's term added to the logits before the softmax over the
-    candidates; without a known context, exactly ``model.rank``."""
-    extra = offsets(model, context, codes)
-    if extra is None:
-        return model.rank(history, candidates)
-    raw = model.logits(model.raw_scores(history, candidates)) + extra
-    scores = model.softmax(raw)
-    order = np.argsort(-raw, kind="stable")  # by logit: the softmax may underflow to ties
-    return candidates[order], scores[order]
+    candidates (``FactorModel.rank`` with ``offsets``); without a known context, plain ``model.rank``."""
+    return model.rank(history, candidates, offsets(model, context, codes))
 
 
 def _find(values: list[str], value: Any) -> int:

@@ -166,9 +166,14 @@ class FactorModel:
         top = top[np.argsort(-ranked[top], kind="stable")]
         return top, scores[top]
 
-    def rank(self, history: np.ndarray, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Order known ``candidates`` (model rows) by score; softmax over the candidates only."""
+    def rank(self, history: np.ndarray, candidates: np.ndarray,
+             offsets: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Order known ``candidates`` (model rows) by score; softmax over the candidates only.
+        ``offsets`` (optional, per candidate) are added to the logits first (a request's
+        context: engine/context.py)."""
         raw = self.logits(self.raw_scores(history, candidates))
+        if offsets is not None:
+            raw = raw + offsets
         scores = self.softmax(raw)
         order = np.argsort(-raw, kind="stable")  # by logit: the softmax may underflow to ties
         return candidates[order], scores[order]

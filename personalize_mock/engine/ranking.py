@@ -254,7 +254,8 @@ class Scored:
         if self.masks:
             low = np.asarray(model.logits(self.raw.min(axis=1)), np.float64)
             for i, mask in self.masks.items():
-                self.penalties[i] = float(self.peaks[i] - low[i]) + 1.0
+                # The logits' range from its two ends (the logit is monotone in the raw score).
+                self.penalties[i] = impression_penalty(np.array([self.peaks[i], low[i]]))
                 free = self.raw[i, ~mask]
                 self.peaks[i] = (float(model.logits(free.max(keepdims=True))[0]) if len(free)
                                  else self.peaks[i] - self.penalties[i])

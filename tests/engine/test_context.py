@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from personalize_mock.engine.context import MIN_SUPPORT, PRIOR, learn, offsets, rank
+from personalize_mock.engine.factorization import FactorModel
 
 
 def test_lift_is_smoothed_count_over_expectation():
@@ -64,8 +65,7 @@ def test_rank_adds_the_term_to_the_logits_before_the_softmax():
             e = np.exp(raw - raw.max())
             return e / e.sum()
 
-        def rank(self, history, candidates):
-            return candidates, self.softmax(self.raw_scores(history, candidates))
+        rank = FactorModel.rank  # the real arithmetic on this model's raw scores
 
     model = Model()
     rows, codes = np.array([0, 1]), np.array([10, 11])
