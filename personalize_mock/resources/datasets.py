@@ -87,7 +87,8 @@ RECORD_KEYS = {"ITEMS": "ITEM_ID", "USERS": "USER_ID", "ACTIONS": "ACTION_ID"}
 class Dataset(Resource):
     kind = "dataset"
 
-    def __init__(self, arn: str, name: str, group: DatasetGroup, dataset_type: str, schema: Schema) -> None:
+    def __init__(self, arn: str, name: str, group: DatasetGroup, dataset_type: str, schema: Schema,
+                 tracking_id: str | None = None) -> None:
         super().__init__(arn, name)
         self.group = group
         self.dataset_group_arn = group.arn
@@ -103,8 +104,9 @@ class Dataset(Resource):
 
         self.events_log: deque[dict[str, Any]] = deque(maxlen=100_000)
         self.latest_dataset_update: DatasetUpdate | None = None
-        # Action interactions are streamed through a tracker the service creates itself.
-        self.tracking_id = str(mock_random.uuid4()) if dataset_type == "ACTION_INTERACTIONS" else None
+        # Action interactions are streamed through a tracker the service creates itself: the
+        # ACTION_INTERACTIONS dataset's tracking id (None for the other types).
+        self.tracking_id = tracking_id
 
     @property
     def table(self) -> Any:
@@ -153,11 +155,11 @@ class Dataset(Resource):
 class EventTracker(Resource):
     kind = "event-tracker"
 
-    def __init__(self, arn: str, name: str, account_id: str, group: DatasetGroup) -> None:
+    def __init__(self, arn: str, name: str, account_id: str, group: DatasetGroup, tracking_id: str) -> None:
         super().__init__(arn, name)
         self.account_id = account_id
         self.dataset_group_arn = group.arn
-        self.tracking_id = str(mock_random.uuid4())
+        self.tracking_id = tracking_id
 
 
 class DatasetsMixin:
@@ -280,7 +282,8 @@ class DatasetsMixin:
         if group.domain and kind in ("ACTIONS", "ACTION_INTERACTIONS"):
             raise InvalidInputException(f"{dataset_type} datasets are not supported in a Domain dataset group.")
         schema = self._schema_for(schema_arn, kind, group)
-        dataset = Dataset(self.arn(f"dataset/{group.name}/{kind}"), name, group, kind, schema)
+        tracking_id = self._fresh_tracking_id() if kind == "ACTION_INTERACTIONS" else None
+        dataset = Dataset(self.arn(f"dataset/{group.name}/{kind}"), name, group, kind, schema, tracking_id)
         if self.datasets.find(dataset.arn):
             raise ResourceAlreadyExistsException(
                 f"Dataset group {dataset_group_arn} already has a {kind} dataset."
@@ -326,9 +329,8 @@ class DatasetsMixin:
                 f"Dataset group {dataset_group_arn} already has an event tracker; a group can have only one."
             )
         tracker_id = unused(lambda: mock_random.get_random_hex(8), lambda t: self.arn(f"event-tracker/{t}") in self.event_trackers)
-        tracker = EventTracker(self.arn(f"event-tracker/{tracker_id}"), name, self.account_id, group)
-        held = {t.tracking_id for t in self.event_trackers} | {d.tracking_id for d in self.datasets}
-        tracker.tracking_id = unused(lambda: str(mock_random.uuid4()), held.__contains__, tracker.tracking_id)
+        tracker = EventTracker(self.arn(f"event-tracker/{tracker_id}"), name, self.account_id, group,
+                               self._fresh_tracking_id())
         self.create_tagged(self.event_trackers, tracker, tags)
         return {"eventTrackerArn": tracker.arn, "trackingId": tracker.tracking_id}
 
@@ -344,6 +346,13 @@ class DatasetsMixin:
         if tracker.deleting:
             raise ResourceInUseException(f"Event tracker {event_tracker_arn} is already being deleted.")
         tracker.start_delete()
+
+    def _fresh_tracking_id(self) -> str:
+        """A tracking id (PutEvents' event trackers, PutActionInteractions' ACTION_INTERACTIONS
+        datasets) that no event tracker or dataset holds yet: a restored state plus the seed
+        switch replays moto's random ids, so a drawn one can already be taken."""
+        held = {t.tracking_id for t in self.event_trackers} | {d.tracking_id for d in self.datasets}
+        return unused(lambda: str(mock_random.uuid4()), held.__contains__)
 
     def tracker_for(self, tracking_id: str) -> EventTracker:
         """The ACTIVE event tracker with this tracking id (PutEvents).

@@ -68,3 +68,35 @@ def test_listing_and_reading_agree_on_empty_objects(personalize_mocked):
         assert "no object found" in str(error)
     else:
         raise AssertionError("an empty location must raise before the first object")
+
+
+def action_dataset(p, group_name, schema_name):
+    from tests.conftest import ACTION_INTERACTIONS_SCHEMA
+
+    group = p.create_dataset_group(name=group_name)["datasetGroupArn"]
+    schema = p.create_schema(name=schema_name, schema=ACTION_INTERACTIONS_SCHEMA)["schemaArn"]
+    arn = p.create_dataset(name=f"{group_name}-ai", datasetGroupArn=group, schemaArn=schema,
+                           datasetType="Action_Interactions")["datasetArn"]
+    return p.describe_dataset(datasetArn=arn)["dataset"]["trackingId"]
+
+
+def test_a_restored_state_with_the_seed_switch_gets_a_fresh_action_tracking_id(tmp_path, personalize_credentials):
+    """The seed switch replays moto's random ids; an Action_Interactions dataset created after a
+    restore must not take the tracking id a restored dataset holds (PutActionInteractions finds
+    the dataset by it)."""
+    import boto3
+
+    from personalize_mock import mock_personalize, persistence
+
+    with mock_personalize(seed=7):
+        first = action_dataset(boto3.client("personalize", region_name="us-east-1"), "g", "s")
+        persistence.save(tmp_path)
+    with mock_personalize(seed=7):
+        persistence.restore(tmp_path)
+        p = boto3.client("personalize", region_name="us-east-1")
+        second = action_dataset(p, "g2", "s2")
+        tracker = p.create_event_tracker(name="t", datasetGroupArn=p.list_dataset_groups()["datasetGroups"][0]["datasetGroupArn"])
+        held = [p.describe_dataset(datasetArn=d["datasetArn"])["dataset"].get("trackingId")
+                for d in p.list_datasets()["datasets"]]
+    assert second != first and tracker["trackingId"] not in (first, second)
+    assert sorted(held) == sorted([first, second])
