@@ -155,30 +155,26 @@ def _operation(params: dict[str, Any], named: Any, backend: Any) -> str:
 def _explored(backend: Any, params: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
     """Which returned items exploration put there: those the answer marks ``Exploration``
     (-v2 recipes), else the cold items (younger than ``explorationItemAgeCutOff``) in the list
-    when the runtime mixed any in, with the settings used. The runtime's rule (serving's
-    ``_explore``, repeated here: it has no function of its own): a recipe that explores gives
-    round(explorationWeight * numResults / 2) slots to cold items, none if that rounds to 0."""
+    when the runtime gave exploration slots (``resources.exploration``, the runtime's own
+    rule), with the settings used."""
+    from .resources.exploration import Exploration
     from .resources.serving import DEFAULT_RESULTS
 
     marked = [i["itemId"] for i in items if "Exploration" in (i.get("reason") or [])]
     try:
         with backend.lock:
             endpoint = backend._endpoint(params.get("campaignArn"), params.get("recommenderArn"))
-            settings = endpoint.config.get("itemExplorationConfig") or {}
             if not endpoint.recipe.exploration:
                 return {"items": marked, "settings": None}
-            weight = float(settings.get("explorationWeight", "0.3"))
-            cutoff = float(settings.get("explorationItemAgeCutOff", "30"))
-            slots = int(round(weight * int(params.get("numResults", DEFAULT_RESULTS)) / 2))
-            if slots > 0 and not marked and "itemId" in (items[0] if items else {}):
-                from .engine.ranking import cold_items
-
+            explorer = Exploration(endpoint, int(params.get("numResults", DEFAULT_RESULTS)))
+            if explorer.slots > 0 and not marked and "itemId" in (items[0] if items else {}):
                 ids = backend._catalog(endpoint).items.values
-                cold = {ids[code] for code in cold_items(endpoint.trained.model, cutoff).tolist()}
+                cold = {ids[code] for code in explorer.cold.tolist()}
                 marked = [i["itemId"] for i in items if i["itemId"] in cold]
     except Exception:  # noqa: BLE001  (a display detail: the answer itself stands)
         return {"items": marked, "settings": None}
-    return {"items": marked, "settings": {"explorationWeight": weight, "explorationItemAgeCutOff": cutoff}}
+    return {"items": marked, "settings": {"explorationWeight": explorer.weight,
+                                          "explorationItemAgeCutOff": explorer.cutoff_days}}
 
 
 @route("POST", "/api/recommendations")

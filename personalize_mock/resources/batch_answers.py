@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import random
 from collections.abc import Callable
 from typing import Any
 
@@ -25,9 +24,9 @@ import numpy as np
 from ..engine import batch_blocks
 from ..engine import ranking as scoring
 from ..exceptions import InvalidInputException
-from .serving import HEAD, POPULAR_FAMILIES, RELATED_FAMILIES, Endpoint, _model_seed
+from .exploration import Entry, Exploration
+from .serving import HEAD, POPULAR_FAMILIES, RELATED_FAMILIES, Endpoint
 
-Entry = tuple[int, "float | None", "str | None"]
 
 
 def parse_line(line: str) -> tuple[Any, str | None]:
@@ -118,7 +117,7 @@ class FileAnswers:
     def _write(self, given: dict[str, Any], entries: list[Entry], user_id: str | None,
                permitted: Callable[[np.ndarray], np.ndarray] | None, score_of: Any = None) -> str:
         """The output line: ``_batch_line``'s, from the runtime's entries (exploration added as
-        ``ServingMixin._explore`` adds it; ``_predicted_items`` without metadata or promotion
+        exploration adds it; ``_predicted_items`` without metadata or promotion
         keeps the item ids and the scores there are)."""
         entries = self.exploration.explore(entries, permitted, user_id,
                                            self.endpoint.score_of if score_of is None else score_of)
@@ -253,69 +252,11 @@ class FileAnswers:
             out[index] = self._write(given, entries, given.get("userId"), permitted)
 
 
-class Exploration:
-    """``ServingMixin._explore`` for many lines of one job: the same choices (cold items, the
-    request-seeded sample, the slots, the scores), with the per-line work kept to the list's
-    own size instead of the cold set's."""
-
-    def __init__(self, endpoint: Endpoint, k: int) -> None:
-        self.endpoint, self.k = endpoint, k
-        settings = endpoint.config.get("itemExplorationConfig") or {}
-        self.slots = 0
-        if endpoint.recipe.exploration and k > 0:
-            weight = float(settings.get("explorationWeight", "0.3"))
-            self.slots = int(round(weight * k / 2))
-        self.cold = np.empty(0, np.int64)
-        if self.slots > 0:
-            self.cold = scoring.cold_items(endpoint.trained.model, float(settings.get("explorationItemAgeCutOff", "30")))
-        self.where = {code: index for index, code in enumerate(self.cold.tolist())}
-        self.seed = _model_seed(endpoint)
-
-    def explore(self, entries: list[Entry], permitted: Callable[[np.ndarray], np.ndarray] | None,
-                user_id: str | None, score_of: Any = None) -> list[Entry]:
-        """``permitted`` None: the request masks nothing (no filter, no anchor item);
-        ``score_of``: code -> score of the line's user (the runtime's ``endpoint.score_of``)."""
-        if self.slots <= 0 or not entries or not len(self.cold):
-            return entries
-        k, slots = self.k, self.slots
-        removed = sorted(at for at in (self.where.get(code) for code, _, _ in entries) if at is not None)
-        if permitted is None:  # the cold items less the chosen ones, without copying the cold set
-            count = len(self.cold) - len(removed)
-            candidate = lambda i: _skipping(i, removed)  # noqa: E731
-        else:
-            fresh_mask = np.ones(len(self.cold), bool)
-            fresh_mask[removed] = False
-            fresh = np.flatnonzero(fresh_mask)
-            kept = fresh[permitted(self.cold[fresh])] if len(fresh) else fresh
-            count = len(kept)
-            candidate = lambda i: int(kept[i])  # noqa: E731
-        if not count:
-            return entries
-        rng = random.Random(scoring.seed_of(f"{self.seed}|{user_id or ''}|{k}"))  # as the runtime seeds it
-        picked = [int(self.cold[candidate(i)]) for i in sorted(rng.sample(range(count), min(slots, count)))]
-        keep = entries[: max(len(entries) - len(picked), 0)] if len(entries) >= k else entries
-        spots = sorted(rng.sample(range(len(keep) + len(picked)), len(picked)))
-        where = score_of(picked) if score_of is not None else {}
-        result = list(keep)
-        for spot, code in zip(spots, picked):
-            result.insert(int(spot), (code, where.get(code), "Exploration"))
-        return result[:k]
-
-
 def _warm(model: Any, codes: np.ndarray) -> None:
     """Fill the model's derived caches once, before blocks are ranked side by side."""
     scoring.tie_breaks(model, codes)
     if len(model.items):
         model.raw_block(model.user_block([np.empty(0, np.int64)]))
-
-
-def _skipping(index: int, removed: list[int]) -> int:
-    """The position of the ``index``-th entry that is not in ``removed`` (sorted positions)."""
-    for at in removed:
-        if at > index:
-            break
-        index += 1
-    return index
 
 
 def _block_lookup(block: batch_blocks.ScoredBlock, row: int, position_of: np.ndarray) -> Callable[[list[int]], dict[int, float]]:

@@ -44,17 +44,19 @@ if TYPE_CHECKING:
     import numpy as np
 
     from ..engine import ranking as scoring
+    from . import exploration
 else:
-    np = scoring = None
+    np = scoring = exploration = None
 
 
 def _bind_numeric() -> None:
-    global np, scoring
+    global np, scoring, exploration
     import numpy
 
     from ..engine import ranking
+    from . import exploration as explore
 
-    np, scoring = numpy, ranking
+    np, scoring, exploration = numpy, ranking, explore
 
 
 @dataclass
@@ -86,11 +88,6 @@ class Recommendation:
     user_id: str | None
     items: list[str]
     created: float = field(default_factory=time.time)
-
-
-def _model_seed(endpoint: Endpoint) -> int:
-    """Request-seeded choices (exploration, promotion slots) follow the model, not the ARN."""
-    return int(getattr(endpoint.trained.model, "seed", 0))
 
 
 class ServingMixin:
@@ -226,7 +223,8 @@ class ServingMixin:
         # Try the user's ranked head first; rank everything only if filters leave too few.
         headed = not promotions
         ranking, scores = self._rank_items(endpoint, user_code, item_code, k if headed else None)
-        if not (filter_arn or filter_values) and exclude is None and item_code is None:  # nothing to mask
+        masked = filter_arn or filter_values or exclude is not None or item_code is not None
+        if not masked:
             if headed and len(ranking) < k and endpoint.recipe.family in SCORED_FAMILIES:
                 ranking, scores = self._rank_items(endpoint, user_code, item_code, None)
             picked: Any = slice(0, k)
@@ -239,7 +237,8 @@ class ServingMixin:
         chosen_codes = ranking[picked].tolist()
         chosen_scores = scores[picked].tolist() if scores is not None else [None] * len(chosen_codes)
         entries = [(code, score, None) for code, score in zip(chosen_codes, chosen_scores)]
-        entries = self._explore(endpoint, entries, permitted, user_id, k)
+        entries = exploration.Exploration(endpoint, k).explore(entries, permitted if masked else None, user_id,
+                                                               endpoint.score_of)
         promotion = promotions[0] if promotions else None
         if promotion:
             entries = self._promote(endpoint, entries, promotion, ranking, scores, user_code, item_code, k)
@@ -358,40 +357,6 @@ class ServingMixin:
             return None
         return self._user_history(endpoint, user_code, kind)
 
-    # ---- exploration ---------------------------------------------------------------------
-    def _explore(self, endpoint: Endpoint, entries: list[tuple[int, float | None, str | None]],
-                 permitted: Any, user_id: str | None, k: int) -> list[tuple[int, float | None, str | None]]:
-        """Mix cold items (young by CREATION_TIMESTAMP or first interaction) into the list in
-        proportion to ``explorationWeight``; deterministic for a given request."""
-
-        settings = endpoint.config.get("itemExplorationConfig") or {}
-        if not endpoint.recipe.exploration or not entries or k <= 0:
-            return entries
-        weight = float(settings.get("explorationWeight", "0.3"))
-        cutoff_days = float(settings.get("explorationItemAgeCutOff", "30"))
-        slots = int(round(weight * k / 2))
-        if slots <= 0:
-            return entries
-        cold = scoring.cold_items(endpoint.trained.model, cutoff_days)
-        if not len(cold):
-            return entries
-        memo = endpoint.trained.model.cache.get("cold_at")  # code -> place among these cold items
-        if memo is None or memo[0] is not cold:
-            memo = endpoint.trained.model.cache["cold_at"] = (cold, {c: i for i, c in enumerate(cold.tolist())})
-        fresh = np.delete(cold, [memo[1][code] for code, _, _ in entries if code in memo[1]])  # minus the listed
-        candidates = fresh[permitted(fresh)] if len(fresh) else fresh  # an array: a big catalogue's cold
-        if not len(candidates):  # items are many, and only a few are picked
-            return entries
-        rng = random.Random(scoring.seed_of(f"{_model_seed(endpoint)}|{user_id or ''}|{k}"))  # per request
-        picked = candidates[sorted(rng.sample(range(len(candidates)), min(slots, len(candidates))))].tolist()
-        keep = entries[: max(len(entries) - len(picked), 0)] if len(entries) >= k else entries
-        spots = sorted(rng.sample(range(len(keep) + len(picked)), len(picked)))
-        where = endpoint.score_of(picked) if endpoint.score_of is not None else {}
-        result = list(keep)
-        for spot, code in zip(spots, picked):
-            result.insert(int(spot), (code, where.get(code), "Exploration"))
-        return result[:k]
-
     # ---- promotions ----------------------------------------------------------------------
     def _promote(self, endpoint: Endpoint, entries: list[tuple[int, float | None, str | None]],
                  promotion: dict[str, Any], ranking: np.ndarray, scores: np.ndarray | None,
@@ -412,7 +377,7 @@ class ServingMixin:
                     for i in np.flatnonzero(allowed)[:count]]
         taken = {code for code, _, _ in promoted}
         rest = [e for e in entries if e[0] not in taken][: k - len(promoted)]
-        rng = random.Random(scoring.seed_of(f"{_model_seed(endpoint)}|{promotion.get('name', '')}|{k}"))
+        rng = random.Random(scoring.seed_of(f"{exploration.model_seed(endpoint)}|{promotion.get('name', '')}|{k}"))
         spots = sorted(rng.sample(range(len(rest) + len(promoted)), len(promoted)))
         result = list(rest)
         for spot, entry in zip(spots, promoted):
