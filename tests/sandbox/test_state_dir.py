@@ -102,8 +102,8 @@ def test_a_killed_server_restarts_from_its_last_save(tmp_path):
             url = f"http://127.0.0.1:{port}"
             wait_until_serving(url, process, log)
             arn = make_clients("server", url).personalize.create_dataset_group(name="survivor")["datasetGroupArn"]
-            deadline = time.monotonic() + 10
-            while not (state / "state.zip").exists() and time.monotonic() < deadline:
+            deadline = time.monotonic() + 10  # until a save holds the group (an earlier one may not)
+            while not _saved(state, "survivor") and time.monotonic() < deadline:
                 time.sleep(0.1)
         finally:
             process.send_signal(signal.SIGKILL)  # no chance to save at exit
@@ -112,6 +112,15 @@ def test_a_killed_server_restarts_from_its_last_save(tmp_path):
     with serve(tmp_path, state, "after-kill.log") as url:
         group = make_clients("server", url).personalize.describe_dataset_group(datasetGroupArn=arn)["datasetGroup"]
         assert group["name"] == "survivor"
+
+
+def _saved(state: Path, text: str) -> bool:
+    """Whether the state directory's saved document mentions ``text`` (saves are atomic)."""
+    try:
+        with zipfile.ZipFile(state / "state.zip") as archive:
+            return text in archive.read("state.json").decode()
+    except (FileNotFoundError, KeyError, zipfile.BadZipFile):
+        return False
 
 
 def write_state(directory: Path, document: dict) -> None:
