@@ -180,12 +180,10 @@ class BatchMixin(BatchCommon):
         if not any(getattr(f, "textual", False) for f in fields.values()):
             raise InvalidInputException("THEME_GENERATION needs an Items dataset with a textual field.")
 
-    def _batch_line(self, endpoint: Endpoint, line: str, filter_arn: str | None, k: int,
+    def _batch_line(self, endpoint: Endpoint, given: dict[str, Any], filter_arn: str | None, k: int,
                     theme_column: str | None = None) -> str:
-        """One output line: the input echoed, the recommendations or a per-line error."""
-        given, refused = parse_line(line)
-        if refused is not None:
-            return refused
+        """One output line for a parsed input line (``parse_line``): the input echoed, the
+        recommendations or a per-line error."""
         values = given.get("filterValues") if filter_arn else None
         try:
             if endpoint.recipe.family == "personalized_ranking":

@@ -80,7 +80,7 @@ class FileAnswers:
             elif blockable and self._plain(given):
                 fast.append((index, given))
             else:
-                out[index] = self.backend._batch_line(self.endpoint, line, self.filter_arn, self.k, self.theme_column)
+                out[index] = self.backend._batch_line(self.endpoint, given, self.filter_arn, self.k, self.theme_column)
         if fast:
             if recipe.family == "user_personalization":
                 self._scored(fast, out)
