@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import pytest
 from moto.moto_api import state_manager
 
-from tests.api.test_batch_inference import ROLE, trained_version
+from tests.api.data_helpers import BATCH_ROLE as ROLE, trained_version
 
 BATCH = "personalize::batch-inference-job"
 SEGMENT = "personalize::batch-segment-job"

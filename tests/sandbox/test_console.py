@@ -486,31 +486,10 @@ def test_exploration_marks_nothing_when_its_weight_gives_no_slot(api, shop):
 
 def test_action_recommendations_through_the_form_endpoint(api):
     """A next-best-action campaign: the form asks GetActionRecommendations and gets actionIds."""
-    from tests.api.data_helpers import (
-        ACTION_INTERACTIONS_SCHEMA,
-        ACTIONS_SCHEMA,
-        import_job,
-        interactions_csv,
-        make_bucket,
-        make_dataset,
-        make_group,
-        put,
-    )
+    from tests.api.data_helpers import nba_campaign
 
-    p, s3 = api.personalize, api.s3
-    url = p.meta.endpoint_url
-    make_bucket(s3)
-    group = make_group(p)
-    interactions = make_dataset(p, group, "INTERACTIONS")
-    actions = make_dataset(p, group, "ACTIONS", ACTIONS_SCHEMA)
-    make_dataset(p, group, "ACTION_INTERACTIONS", ACTION_INTERACTIONS_SCHEMA)
-    assert import_job(p, "i", interactions, put(s3, "i.csv", interactions_csv(1000)))["status"] == "ACTIVE"
-    text = "ACTION_ID,VALUE,CATEGORY\n" + "".join(f"a{n},{n},c{n % 2}\n" for n in range(4))
-    assert import_job(p, "a", actions, put(s3, "a.csv", text))["status"] == "ACTIVE"
-    solution = p.create_solution(name="nba", datasetGroupArn=group, recipeArn=RECIPE + "aws-next-best-action")["solutionArn"]
-    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-    assert p.describe_solution_version(solutionVersionArn=version)["solutionVersion"]["status"] == "ACTIVE"
-    arn = p.create_campaign(name="nba", solutionVersionArn=version)["campaignArn"]
+    url = api.personalize.meta.endpoint_url
+    arn = nba_campaign(api)
     [shown] = [c for b in get(url, "/api/overview")["backends"] for g in b["datasetGroups"] for c in g["campaigns"]]
     assert shown["form"] == {"operation": "GetActionRecommendations", "fields": ["userId", "numResults", "filter"],
                              "required": ["userId"], "maxResults": 100, "scores": True, "exploration": True}
