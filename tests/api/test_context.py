@@ -18,6 +18,7 @@ import json
 import numpy as np
 import pytest
 
+from tests.api.data_helpers import import_job, make_bucket, make_dataset, make_group, put
 from tests.conftest import avro
 
 RECIPE = "arn:aws:personalize:::recipe/"
@@ -48,15 +49,10 @@ def purchases_csv(with_context: bool = True, users: int = 200, per_user: int = 1
 
 def setup_group(api, body: str) -> dict[str, str]:
     p = api.personalize
-    api.s3.create_bucket(Bucket="context-data")
-    api.s3.put_object(Bucket="context-data", Key="interactions.csv", Body=body)
-    group = p.create_dataset_group(name="context")["datasetGroupArn"]
-    schema = p.create_schema(name="context-interactions", schema=SCHEMA)["schemaArn"]
-    dataset = p.create_dataset(name="interactions", schemaArn=schema, datasetGroupArn=group,
-                               datasetType="Interactions")["datasetArn"]
-    job = p.create_dataset_import_job(jobName="bulk", datasetArn=dataset,
-                                      dataSource={"dataLocation": "s3://context-data/interactions.csv"})
-    status = p.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"])["datasetImportJob"]
+    make_bucket(api.s3)
+    group = make_group(p, "context")
+    dataset = make_dataset(p, group, "INTERACTIONS", SCHEMA)
+    status = import_job(p, "bulk", dataset, put(api.s3, "interactions.csv", body))
     assert status["status"] == "ACTIVE", status.get("failureReason")
     return {"group": group}
 
