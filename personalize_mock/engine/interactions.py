@@ -93,7 +93,7 @@ class Matrix:
         rows, cols = users.positions(user_codes), items.positions(item_codes)
         keep = (rows >= 0) & (cols >= 0)
         cells = len(users) * len(items)
-        if cells <= max(16 * len(rows), 1 << 20):  # small enough to mark: no sort
+        if cells <= max(32 * len(rows), 1 << 22):  # small enough to mark (a byte a cell): no sort
             present = np.zeros(cells, bool)
             present[rows[keep] * len(items) + cols[keep]] = True
             flat = np.flatnonzero(present)

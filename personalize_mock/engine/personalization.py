@@ -231,8 +231,6 @@ def train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, f
 
 def _train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, factors: int | None,
            catalogue: int) -> tuple[FactorModel, Matrix, dict[str, float], Calibration | None]:
-    from concurrent.futures import ThreadPoolExecutor
-
     from .metrics import evaluate, holdout_split, next_item_requests
 
     index = Index.of(items)
@@ -243,37 +241,28 @@ def _train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, 
         model.temperature = _fallback_temperature(model, matrix)
         return model, matrix, {}, None
     matrix = Matrix.build(users[split.train], items[split.train], items=index)
-    # A second thread (the fit and the metrics' top lists are numpy / LAPACK work that releases
-    # the GIL): the model fits while the held-out requests are prepared, and the metrics' lists
-    # are ranked while the calibration is fitted. Each task is pure: the result does not depend
-    # on which finishes first.
-    with ThreadPoolExecutor(max_workers=1) as helper:
-        fitting = helper.submit(fit, matrix, seed, factors)
-        histories, nexts, keys = _next_interactions(split, index)
-        requests = next_item_requests(split)
-        if not histories:
-            model = fitting.result()
-            model.temperature = _fallback_temperature(model, matrix)
-            return model, matrix, evaluate(None, split, 25, catalogue, requests=requests, recommend_many=lambda u, h, k:
-                                           _rank_requests(model, index, list(h), k)), None
-        scored, rows, owners, where = _plan(histories, nexts, keys, requests, index, seed)
-        model = fitting.result()
-        ranked: list[np.ndarray | None] = [None] * len(where)
-        pending = []
-        calibrated = len(scored.histories)
-        for start, stop in _blocks(len(rows), len(model.items)):
-            raw = _chained_raw(model, rows[start:stop], owners[start:stop])
-            picks = np.flatnonzero((where >= start) & (where < stop))
-            if len(picks):  # (a copy of the rows: the calibration's summary then reorders raw)
-                lists = helper.submit(_rank_block, model, index, raw[where[picks] - start],
-                                      [rows[j] for j in where[picks]], 25)
-                pending.append((picks, lists))
-            if start < calibrated:
-                scored.add(raw[:calibrated - start], start, catalogue, consume=True)
-        calibration = fit_calibration(model, scored, catalogue)
-        for picks, lists in pending:
-            for p, listed in zip(picks.tolist(), lists.result()):
+    # (All on one thread: a helper thread for the fit or the metrics' lists measured slower,
+    # the two threads' short GIL-holding steps waiting on each other.)
+    model = fit(matrix, seed, factors)
+    histories, nexts, keys = _next_interactions(split, index)
+    requests = next_item_requests(split)
+    if not histories:
+        model.temperature = _fallback_temperature(model, matrix)
+        return model, matrix, evaluate(None, split, 25, catalogue, requests=requests, recommend_many=lambda u, h, k:
+                                       _rank_requests(model, index, list(h), k)), None
+    scored, rows, owners, where = _plan(histories, nexts, keys, requests, index, seed)
+    ranked: list[np.ndarray | None] = [None] * len(where)
+    calibrated = len(scored.histories)
+    for start, stop in _blocks(len(rows), len(model.items)):
+        raw = _chained_raw(model, rows[start:stop], owners[start:stop])
+        picks = np.flatnonzero((where >= start) & (where < stop))
+        if len(picks):  # (a copy of the rows: _rank_block changes them)
+            lists = _rank_block(model, index, raw[where[picks] - start], [rows[j] for j in where[picks]], 25)
+            for p, listed in zip(picks.tolist(), lists):
                 ranked[p] = listed
+        if start < calibrated:
+            scored.add(raw[:calibrated - start], start, catalogue)
+    calibration = fit_calibration(model, scored, catalogue)
     metrics = evaluate(None, split, 25, catalogue, requests=requests, recommend_many=lambda u, h, k: ranked)
     return model, matrix, metrics, calibration
 
@@ -364,7 +353,7 @@ def _rank_block(model: FactorModel, index: Index, raw: np.ndarray, chunk: list[n
     raw += tie * np.float32(1e-6) * (np.abs(raw).max(axis=1, keepdims=True) + np.float32(1e-30))
     for i, rows in enumerate(chunk):
         raw[i, rows] = -np.inf
-    heads = top_positions(raw, np.zeros(raw.shape[1], np.float32), min(k, raw.shape[1]))
+    heads = top_positions(raw, np.zeros(raw.shape[1], np.float32), min(k, raw.shape[1]), exact_below=0)
     return [index.codes[head[np.isfinite(raw[i, head])]] for i, head in enumerate(heads)]
 
 

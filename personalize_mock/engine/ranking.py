@@ -384,7 +384,8 @@ def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndar
     # A lower bound of each row's width-th best key: the width-th best of a column sample.
     # About 2 sqrt(n width) sampled columns leave about sqrt(n width) / 2 survivors per row:
     # the partition of the sample and the sort of the survivors then cost about the same.
-    groups = max(GROUPS, 4 * width)
+    # (up to GROUPS groups of at least 16 columns: on smaller catalogues, fewer groups)
+    groups = max(min(GROUPS, n // 16), 4 * width)
     if allowed is None and raw_bound is not None and n >= 2 * groups:
         # Every column in one of ``groups`` strided groups (columns g, g + groups, ...): the
         # width-th best of the groups' highest raw scores has width entries at or above it,
@@ -418,10 +419,24 @@ def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndar
         keep = found >= kth[at_row]
         at_row, at_col, found = at_row[keep], at_col[keep], found[keep]
         counts = np.bincount(at_row, minlength=rows)
-    # Order the survivors: row, then key descending, then column ascending (lexsort is
-    # stable, and they come in ascending column order).
-    at_col = at_col[np.lexsort((-found, at_row))]
+    # Order the survivors: row, then key descending, then column ascending (they come in
+    # ascending column order, and both sorts are stable).
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    longest = int(counts.max(initial=0))
+    if rows * longest <= 4 * len(at_row) + 64 * rows:
+        # Few survivors per row: each row's keys in a padded row (the padding last), one
+        # stable sort along the rows (a lexsort over all survivors costs several times more).
+        slot = np.arange(len(at_row)) - starts[at_row]
+        padded = np.full((rows, longest), np.inf)
+        padded[at_row, slot] = -found
+        placed = np.zeros((rows, longest), np.int64)
+        placed[at_row, slot] = at_col
+        order = np.argsort(padded, axis=1, kind="stable")[:, :width]
+        heads = np.take_along_axis(placed, order, axis=1)
+        if counts.min() >= width:
+            return list(heads)
+        return [heads[i, :min(width, c)] for i, c in enumerate(counts.tolist())]
+    at_col = at_col[np.lexsort((-found, at_row))]
     if counts.min() >= width:
         return list(at_col[starts[:, None] + np.arange(width)])
     return [at_col[s:s + min(width, c)] for s, c in zip(starts.tolist(), counts.tolist())]

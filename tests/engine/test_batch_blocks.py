@@ -79,6 +79,25 @@ def test_sampled_search_keeps_the_stable_order_of_ties():
         assert all(np.array_equal(g, e) for g, e in zip(got, expected))
 
 
+def test_grouped_search_matches_the_outright_order_on_small_catalogues():
+    """Catalogues of a few thousand items take the grouped bound (fewer, smaller groups) and
+    the padded per-row sort of survivors: the same positions as ordering every entry, with
+    ties, excluded (-inf) entries and rows with fewer allowed entries than asked for."""
+    rng = np.random.default_rng(5)
+    for trial in range(60):
+        rows, n, width = int(rng.integers(1, 30)), int(rng.integers(40, 3000)), int(rng.integers(1, 30))
+        raw = np.round(rng.normal(size=(rows, n)), 1).astype(np.float32)
+        raw[rng.random((rows, n)) < 0.3] = -np.inf
+        if trial % 3 == 0:
+            raw[0] = 0.0  # one row of equal scores
+        if trial % 5 == 0:
+            raw[-1, :-3] = -np.inf  # a row with three finite entries
+        tie = (rng.random(n) * 1e-9).astype(np.float32) if trial % 2 else np.zeros(n, np.float32)
+        got = top_positions(raw, tie, width, exact_below=0)
+        expected = top_positions(raw, tie, width, exact_below=10**9)
+        assert all(np.array_equal(g, e) for g, e in zip(got, expected)), trial
+
+
 def test_in_parallel_keeps_the_order_of_the_parts():
     parts = list(batch_blocks.blocks(23, 4))
     assert [p.start for p in parts] == [0, 4, 8, 12, 16, 20] and parts[-1].stop == 23

@@ -109,3 +109,32 @@ def test_temperature_without_held_out_data_is_finite():
     users, items, stamps = tastes(5, per_user=4)
     model, _, metrics, calibration = personalization.train(users, items, stamps, 1, None, 400)
     assert np.isfinite(model.temperature) and model.temperature > 0
+
+
+def test_walk_finds_a_unimodal_minimum_from_anywhere():
+    from personalize_mock.engine.calibration import _walk
+
+    grid = np.linspace(-7.0, 4.0, 9)
+    for minimum in range(9):
+        calls = []
+
+        def loss(x, minimum=minimum, calls=calls):
+            calls.append(x)
+            return abs(x - grid[minimum])
+
+        for start in range(9):
+            calls.clear()
+            assert _walk(loss, grid, start) == (minimum, 0.0)
+            assert len(set(calls)) == len(calls) <= abs(start - minimum) + 3  # each point once
+    flat = _walk(lambda x: 1.0, grid, 4)  # equal values: the first grid point
+    assert flat == (0, 1.0)
+
+
+def test_top_values_are_each_rows_highest_in_order():
+    from personalize_mock.engine.calibration import _top
+
+    rng = np.random.default_rng(3)
+    raw = np.round(rng.normal(size=(50, 1300)), 2).astype(np.float32)  # with ties
+    expected = -np.sort(-raw, axis=1)[:, :25]
+    assert np.array_equal(_top(raw, 25), expected)
+    assert _top(raw[:0], 25).shape == (0, 25)
