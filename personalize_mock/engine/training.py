@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .interactions import Matrix, code_counts, distinct
+from .memory import without_huge_page_hints
 from .metrics import evaluate, holdout_split
 from .seeding import seed_of  # noqa: F401  (re-exported)
 
@@ -119,12 +120,14 @@ def train(family: str, data: TrainingData, seed: int, params: dict[str, str] | N
     params = params or {}
     if not len(data):
         raise TrainingError("Create failed. There are no interactions to train on.")
-    if family in ("user_personalization", "personalized_ranking"):
-        return _train_factors(family, data, seed, params, base)
+    factors = family in ("user_personalization", "personalized_ranking")
     trainer = TRAINERS.get(family)
-    if trainer is None:
+    if trainer is None and not factors:
         raise TrainingError(f"Create failed. Training for the {family} recipe family is not available yet.")
-    return trainer(family, data, seed, params)
+    with without_huge_page_hints():  # (engine/memory.py: page-fault stalls)
+        if factors:
+            return _train_factors(family, data, seed, params, base)
+        return trainer(family, data, seed, params)
 
 
 def _number(params: dict[str, str], name: str, default: float) -> float:
