@@ -204,14 +204,21 @@ def _next_interactions(split: Any, items: Index) -> tuple[list[np.ndarray], np.n
     which names the same request in the metrics."""
     histories, nexts, keys = [], [], []
     held_out = getattr(split, "held_out", None) or {}
-    for user in split.test_users.tolist():
+    users = split.test_users.tolist()
+    sequences = []  # (length of the history, history and held-out interactions)
+    for user in users:
         history = np.asarray(split.history.get(user, np.empty(0, np.int64)))
         sequence = held_out.get(user)
         truth = np.asarray(split.truth.get(user, np.empty(0, np.int64)) if sequence is None else sequence)
-        rows = items.positions(np.concatenate([history, truth]))
+        sequences.append((len(history), np.concatenate([history, truth])))
+    every = [sequence for _, sequence in sequences]
+    found = items.positions(np.concatenate(every)) if every else np.empty(0, np.int64)  # one lookup for all
+    start = 0
+    for user, (length, sequence) in zip(users, sequences):
+        rows, start = found[start:start + len(sequence)], start + len(sequence)
         known = np.cumsum(rows >= 0)  # known items before each position: a prefix of the kept rows
         kept = rows[rows >= 0]
-        for position in range(len(history), len(rows)):
+        for position in range(length, len(rows)):
             histories.append(kept[:known[position - 1]] if position else kept[:0])
             nexts.append(int(rows[position]))
             keys.append((user, position))
@@ -356,7 +363,8 @@ def _rank_block(model: FactorModel, index: Index, raw: np.ndarray, chunk: list[n
     if tie is None:
         tie = (model.item_popularity / max(float(model.item_popularity.max()), 1.0)).astype(np.float32)
         model.cache["tie"] = tie
-    raw += tie * np.float32(1e-6) * (np.abs(raw).max(axis=1, keepdims=True) + np.float32(1e-30))
+    peak = np.maximum(raw.max(axis=1), -raw.min(axis=1))[:, None] if raw.size else np.zeros((len(raw), 1), raw.dtype)
+    raw += tie * np.float32(1e-6) * (peak + np.float32(1e-30))  # (the largest |raw| per row)
     for i, rows in enumerate(chunk):
         raw[i, rows] = -np.inf
     heads = top_positions(raw, np.zeros(raw.shape[1], np.float32), min(k, raw.shape[1]), exact_below=0)
