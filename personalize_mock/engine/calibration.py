@@ -63,7 +63,7 @@ class Summaries:
         unseen = max(catalogue - self.items, 0)  # served with a raw score of 0
         known = nexts >= 0
         target = np.where(known, raw[np.arange(n), np.maximum(nexts, 0)], np.inf)
-        rank = (raw > target[:, None]).sum(axis=1) + np.where(target < 0, unseen, 0)
+        rank = np.count_nonzero(raw > target[:, None], axis=1) + np.where(target < 0, unseen, 0)
         self.ranks.append(np.where(known, rank, catalogue))
         # The logit transform is monotone: the tops, the tail sample and the peaks are taken
         # once on raw scores. The softmax normaliser: the catalogue's top exactly, the rest

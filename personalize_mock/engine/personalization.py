@@ -145,10 +145,12 @@ def _ease_weights(gram: np.ndarray, lam: float) -> np.ndarray:
         inverse = np.linalg.pinv(gram.astype(np.float64) + lam * np.eye(n)).astype(np.float32)
     else:  # spotri fills the Fortran lower triangle (the C upper one): mirror it by blocks
         inverse = factor.T
+        below = np.tril_indices(64, -1)
         for start in range(0, n, 64):  # (small blocks: the transposed reads stay in cache)
             stop = min(start + 64, n)
             square = inverse[start:stop, start:stop]
-            below = np.tril_indices(stop - start, -1)
+            if stop - start < 64:
+                below = np.tril_indices(stop - start, -1)
             square[below] = square.T[below]
             inverse[stop:, start:stop] = inverse[start:stop, stop:].T
     weights = inverse
@@ -334,8 +336,10 @@ def _chained_raw(model: FactorModel, histories: list[np.ndarray], owners: list[i
         history, start = histories[i], len(histories[previous])
         row = out[i]
         np.multiply(out[previous], np.float32(decay ** (len(history) - start)), out=row)
-        for position in range(start, len(history)):
+        for position in range(start, len(history) - 1):
             row += query[history[position]] * np.float32(decay ** (len(history) - 1 - position))
+        if len(history) > start:
+            row += query[history[-1]]  # (the newest weighs exactly 1)
     return out
 
 

@@ -138,3 +138,23 @@ def test_top_values_are_each_rows_highest_in_order():
     expected = -np.sort(-raw, axis=1)[:, :25]
     assert np.array_equal(_top(raw, 25), expected)
     assert _top(raw[:0], 25).shape == (0, 25)
+
+
+def test_chained_scoring_matches_folding_each_history_whole():
+    """Successive held-out requests of a user are scored from the one before: the same raw
+    scores as folding each history in whole, for steps of one event, of several, of none (a
+    held-out item the model does not know) and beyond the chain's reach (a new base)."""
+    users, items, stamps = tastes(120, n_items=300)
+    model = personalization.fit(Matrix.build(users, items), seed=2)
+    rng = np.random.default_rng(4)
+    histories, owners = [], []
+    for user in range(6):
+        full = rng.integers(0, len(model.items), 40)
+        for length in (5, 6, 6, 9, 10, 25, 26):  # +1, +0, +3, +1, +15 (new base), +1
+            histories.append(full[:length])
+            owners.append(user)
+    histories.append(rng.integers(0, len(model.items), 7))  # a request of no chain
+    owners.append(None)
+    chained = personalization._chained_raw(model, histories, owners)
+    whole = personalization.fast_raw(model, histories)
+    assert np.allclose(chained, whole, rtol=1e-4, atol=1e-6 * np.abs(whole).max())
