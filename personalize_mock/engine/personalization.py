@@ -369,9 +369,15 @@ def _rank_block(model: FactorModel, index: Index, raw: np.ndarray, chunk: list[n
         model.cache["tie"] = tie
     peak = np.maximum(raw.max(axis=1), -raw.min(axis=1))[:, None] if raw.size else np.zeros((len(raw), 1), raw.dtype)
     raw += tie * np.float32(1e-6) * (peak + np.float32(1e-30))  # (the largest |raw| per row)
-    for i, rows in enumerate(chunk):
-        raw[i, rows] = -np.inf
+    lengths = [len(rows) for rows in chunk]
+    if sum(lengths):  # each row's own items out, in one assignment
+        raw[np.repeat(np.arange(len(chunk)), lengths), np.concatenate(chunk)] = -np.inf
     heads = top_positions(raw, np.zeros(raw.shape[1], np.float32), min(k, raw.shape[1]), exact_below=0)
+    if len(heads) and all(len(head) == len(heads[0]) for head in heads):
+        block = np.asarray(heads)
+        finite = np.isfinite(np.take_along_axis(raw, block, axis=1))
+        if finite.all():  # (every row has k items it may list: no row to trim)
+            return list(index.codes[block])
     return [index.codes[head[np.isfinite(raw[i, head])]] for i, head in enumerate(heads)]
 
 
