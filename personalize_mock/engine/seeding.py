@@ -21,8 +21,10 @@ def seed_of(text: str) -> int:
 
 
 def fingerprint(arrays: Iterable[np.ndarray | None]) -> str:
-    """A digest of numeric arrays' values, shapes and types (None counts as absent)."""
-    digest = hashlib.blake2b(digest_size=16)
+    """A digest of numeric arrays' values, shapes and types (None counts as absent). SHA-256:
+    with the SHA extensions of current x86 and ARM processors, twice as fast as BLAKE2b on a
+    dataset's megabytes."""
+    digest = hashlib.sha256()
     for array in arrays:
         if array is None:
             digest.update(b"-")
