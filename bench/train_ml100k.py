@@ -286,11 +286,19 @@ def api_comparison(data, seeds: int, label: str, replay: bool = True):
     return result, pairs
 
 
+_CLIENTS: dict[str, dict] = {}
+
+
 def clients_in(region: str) -> dict:
+    """One set of clients per region for the whole run, as an application keeps its clients
+    (a new client's first call of an operation also sets up botocore's caches for it: about a
+    millisecond that is not the service's time)."""
     import boto3
 
-    return {s: boto3.client(s, region_name=region)
-            for s in ("s3", "personalize", "personalize-runtime", "personalize-events")}
+    if region not in _CLIENTS:
+        _CLIENTS[region] = {s: boto3.client(s, region_name=region)
+                            for s in ("s3", "personalize", "personalize-runtime", "personalize-events")}
+    return _CLIENTS[region]
 
 
 def training_time(data, rounds: int = 9) -> tuple[float, float, float]:

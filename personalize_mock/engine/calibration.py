@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .factorization import FactorModel
-from .ranking import top_positions
+from .ranking import grouped_bound
 
 CALIBRATION_KS = (1, 10, 25)
 CALIBRATION_USERS = 1000  # held-out next interactions (a seeded sample) the temperature is fitted on
@@ -206,9 +206,18 @@ def _refine(loss: Any, grid: np.ndarray, best: int, steps: int = 7) -> float:
 
 
 def _top(raw: np.ndarray, width: int) -> np.ndarray:
-    """Each row's ``width`` highest values, highest first (by ``top_positions``' bound on each
-    row's width-th value: a few times faster than partitioning every row)."""
-    if not width or not len(raw):
-        return np.zeros((len(raw), width), raw.dtype)
-    positions = np.asarray(top_positions(raw, np.zeros(raw.shape[1], raw.dtype), width, exact_below=0))
-    return np.take_along_axis(raw, positions, axis=1)
+    """Each row's ``width`` highest values, highest first: the values at or above each row's
+    grouped bound (``ranking.grouped_bound``: a few more than width), sorted (several times
+    faster than partitioning every row)."""
+    rows, items = raw.shape
+    bound = grouped_bound(raw, width) if width and rows else None
+    if bound is None:
+        return -np.sort(-np.partition(raw, items - width, axis=1)[:, items - width:], axis=1)
+    mask = raw >= bound[:, None]
+    counts = np.count_nonzero(mask, axis=1)
+    starts = np.cumsum(counts) - counts
+    at_row = np.repeat(np.arange(rows), counts)
+    padded = np.full((rows, int(counts.max())), -np.inf, raw.dtype)
+    padded[at_row, np.arange(len(at_row)) - starts[at_row]] = raw[mask]  # (row by row)
+    padded.sort(axis=1)
+    return padded[:, ::-1][:, :width].copy()

@@ -351,6 +351,21 @@ class Scored:
                              np.stack([self.keys(np.full(len(c), i), c) for i in rows]))
 
 
+def grouped_bound(raw: np.ndarray, width: int) -> np.ndarray | None:
+    """Per row, a value that at least ``width`` of the row's entries reach, and few more: every
+    column in one of a number of strided groups (columns g, g + groups, ...), the width-th
+    highest of the groups' highest values (on a 50,000-item catalogue about width entries per
+    row reach it). Up to GROUPS groups of at least 16 columns; None where the row is too short
+    for groups."""
+    rows, n = raw.shape
+    groups = max(min(GROUPS, n // 16), 4 * width)
+    if n < 2 * groups:
+        return None
+    depth = n // groups
+    highest = raw[:, :depth * groups].reshape(rows, depth, groups).max(axis=1)
+    return np.partition(highest, groups - width, axis=1)[:, groups - width]
+
+
 def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndarray | None = None,
                   exact_below: int | None = None, keys: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
                   lower: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -384,16 +399,8 @@ def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndar
     # A lower bound of each row's width-th best key: the width-th best of a column sample.
     # About 2 sqrt(n width) sampled columns leave about sqrt(n width) / 2 survivors per row:
     # the partition of the sample and the sort of the survivors then cost about the same.
-    # (up to GROUPS groups of at least 16 columns: on smaller catalogues, fewer groups)
-    groups = max(min(GROUPS, n // 16), 4 * width)
-    if allowed is None and raw_bound is not None and n >= 2 * groups:
-        # Every column in one of ``groups`` strided groups (columns g, g + groups, ...): the
-        # width-th best of the groups' highest raw scores has width entries at or above it,
-        # and few more (on a 50,000-item catalogue about width per row).
-        depth = n // groups
-        highest = raw[:, :depth * groups].reshape(rows, depth, groups).max(axis=1)
-        bound = np.partition(highest, groups - width, axis=1)[:, groups - width]
-    else:
+    bound = grouped_bound(raw, width) if allowed is None and raw_bound is not None else None
+    if bound is None:
         stride = max(1, len(columns) // max(4 * width, int(2 * np.sqrt(len(columns) * width))))
         sample = columns[::stride]
         sampled = keys(None, sample) if raw_bound is None else raw[:, sample]
