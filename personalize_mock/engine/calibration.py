@@ -147,9 +147,11 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
         model.temperature = spread / 4.0
         return Calibration(model.temperature, masses(model.temperature), hits, n)
     # Every scale's minimum on a coarse grid of log temperatures (on every third request when
-    # there are many: it only picks the scale), the best scale refined on every request. Each
-    # K's mass falls as the temperature rises, so the loss has one minimum on the grid: a walk
-    # from where the scale before had it finds it with few evaluations.
+    # there are many: it only picks the two to refine), the two best refined on every request
+    # (refining one alone chose worse out of sample: on MovieLens-100k through the API, K = 1
+    # at 1.6x the hit rate instead of 1.0x). Each K's mass falls as the temperature rises, so
+    # the loss has one minimum on the grid: a walk from where the scale before had it finds it
+    # with few evaluations.
     searched = []
     start = GRID_POINTS // 2
     for scale in scales:
@@ -157,9 +159,15 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
         grid = np.log(spread) + np.linspace(-7.0, 4.0, GRID_POINTS)
         start, value = _walk(loss, grid, start)
         searched.append((value, len(searched), scale, grid, start))
-    _, _, scale, grid, at = min(searched, key=lambda x: x[:2])
-    masses, loss, _ = prepared(scale)
-    model.logit_scale, model.temperature = scale, _refine(loss, grid, at)
+    best: tuple[float, float, float, Any] | None = None
+    for _, _, scale, grid, at in sorted(searched, key=lambda x: x[:2])[:2]:
+        masses, loss, _ = prepared(scale)
+        temperature = _refine(loss, grid, at)
+        value = loss(np.log(temperature))
+        if best is None or value < best[0] - 1e-9:
+            best = (value, scale, temperature, masses)
+    assert best is not None
+    _, model.logit_scale, model.temperature, masses = best
     return Calibration(model.temperature, masses(model.temperature), hits, n)
 
 
