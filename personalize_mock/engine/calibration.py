@@ -123,7 +123,11 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
         if buffer is None:
             buffer = shared[stacked.shape] = np.empty_like(stacked)
 
+        known: dict[float, dict[int, float]] = {}  # (the search meets some points twice)
+
         def masses(temperature: float) -> dict[int, float]:
+            if temperature in known:
+                return known[temperature]
             np.multiply(stacked, np.float32(1.0 / temperature), out=buffer)
             np.exp(buffer, out=buffer)
             summed = (buffer @ sums).astype(np.float64)
@@ -131,7 +135,8 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
             if unseen:
                 total = total + unseen * np.exp(dz.astype(np.float64) / temperature)
             share = summed[:, 1:] / total[:, None]
-            return {k: float(share[:, i].mean()) for i, k in enumerate(CALIBRATION_KS)}
+            known[temperature] = {k: float(share[:, i].mean()) for i, k in enumerate(CALIBRATION_KS)}
+            return known[temperature]
 
         def loss(log_t: float) -> float:
             # The worst |log ratio| over K, each counted only beyond its own noise (the
@@ -162,8 +167,7 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
     best: tuple[float, float, float, Any] | None = None
     for _, _, scale, grid, at in sorted(searched, key=lambda x: x[:2])[:2]:
         masses, loss, _ = prepared(scale)
-        temperature = _refine(loss, grid, at)
-        value = loss(np.log(temperature))
+        temperature, value = _refine(loss, grid, at)
         if best is None or value < best[0] - 1e-9:
             best = (value, scale, temperature, masses)
     assert best is not None
@@ -193,9 +197,9 @@ def _walk(loss: Any, grid: np.ndarray, start: int) -> tuple[int, float]:
             return i, values[i]
 
 
-def _refine(loss: Any, grid: np.ndarray, best: int, steps: int = 7) -> float:
+def _refine(loss: Any, grid: np.ndarray, best: int, steps: int = 7) -> tuple[float, float]:
     """exp of the argmin of ``loss`` by golden-section search between grid point ``best``'s
-    neighbours (the grid point itself if nothing better turns up)."""
+    neighbours (the grid point itself if nothing better turns up), and the loss there."""
     lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
     ratio = (np.sqrt(5.0) - 1) / 2
     a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
@@ -210,7 +214,8 @@ def _refine(loss: Any, grid: np.ndarray, best: int, steps: int = 7) -> float:
             b = lo + ratio * (hi - lo)
             fb = loss(b)
     point, value = (a, fa) if fa <= fb else (b, fb)
-    return float(np.exp(point if value <= loss(grid[best]) else grid[best]))
+    at_grid = loss(grid[best])
+    return (float(np.exp(point)), value) if value <= at_grid else (float(np.exp(grid[best])), at_grid)
 
 
 def _top(raw: np.ndarray, width: int) -> np.ndarray:

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from . import memory
 from .calibration import Calibration, Summaries, fit_calibration
 from .factorization import WEIGHT_BITS, FactorModel, recency_weights_of, recency_window
 from .interactions import Index, Matrix
@@ -93,8 +94,9 @@ def _ease(matrix: Matrix, n_items: int, min_count: int | None = None) -> np.ndar
     kept = diagonal >= min_count
     keep, rare = np.flatnonzero(kept), np.flatnonzero(~kept)
     norm = (1.0 / np.sqrt(np.maximum(diagonal, 1.0))).astype(np.float32)  # cosine = gram x norm x norm
-    columns = csr.toarray() if not len(rare) else csr[:, keep].toarray()
-    gram = columns.T @ columns  # kept x kept
+    kept_columns = csr if not len(rare) else csr[:, keep]
+    columns = kept_columns.toarray(out=memory.scratch("columns", kept_columns.shape))
+    gram = np.matmul(columns.T, columns, out=memory.scratch("gram", (len(keep), len(keep))))  # kept x kept
     del columns
     lam = EASE_REGULARIZATION * max(float(csr.nnz) / max(n_items, 1), 1.0)
     ease = _ease_weights(gram, lam) if len(keep) else np.zeros((0, 0), np.float32)
@@ -107,7 +109,7 @@ def _ease(matrix: Matrix, n_items: int, min_count: int | None = None) -> np.ndar
     block[np.arange(len(keep)), np.arange(len(keep))] = 0.0
     block += ease
     if not len(rare):
-        return np.ascontiguousarray(block, dtype=np.float32)
+        return block.copy()  # (gram and ease are scratch buffers)
     del ease
     weights = np.zeros((n_items, n_items), np.float32)
     weights[np.ix_(keep, keep)] = block
@@ -115,7 +117,7 @@ def _ease(matrix: Matrix, n_items: int, min_count: int | None = None) -> np.ndar
     # The rare items' rows of the Gram matrix (a sparse x dense product: they have few
     # interactions), and their columns by symmetry; a few hundred rows at a time (small
     # temporaries: fresh memory costs page faults).
-    dense, by_rare = csr.toarray(), csr[:, rare].T.tocsr()
+    dense, by_rare = csr.toarray(out=memory.scratch("dense", csr.shape)), csr[:, rare].T.tocsr()
     scale = norm[rare] * weight
     for start in range(0, len(rare), RARE_ROWS):
         part = rare[start:start + RARE_ROWS]
@@ -130,11 +132,13 @@ def _ease(matrix: Matrix, n_items: int, min_count: int | None = None) -> np.ndar
 
 def _ease_weights(gram: np.ndarray, lam: float) -> np.ndarray:
     """``B = I - P / diag(P)``, ``P = (gram + lam I)^-1``, negative weights dropped (float32;
-    ``gram`` is left as it is)."""
+    ``gram`` is left as it is). The result lives in a scratch buffer (engine/memory.py): use it
+    before the thread's next call."""
     import scipy.linalg
 
     n = len(gram)
-    inner = gram.copy()
+    inner = memory.scratch("inverse", gram.shape)
+    np.copyto(inner, gram)
     inner[np.arange(n), np.arange(n)] += lam
     # Inverse of a symmetric positive definite matrix by Cholesky (half the flops of LU), in
     # place: the transpose of the (symmetric) C-ordered copy is the Fortran array LAPACK takes.
@@ -272,7 +276,8 @@ def _train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, 
         raw = _chained_raw(model, rows[start:stop], owners[start:stop])
         picks = np.flatnonzero((where >= start) & (where < stop))
         if len(picks):  # (a copy of the rows: _rank_block changes them)
-            lists = _rank_block(model, index, raw[where[picks] - start], [rows[j] for j in where[picks]], 25)
+            copied = np.take(raw, where[picks] - start, axis=0, out=memory.scratch("ranked", (len(picks), raw.shape[1])))
+            lists = _rank_block(model, index, copied, [rows[j] for j in where[picks]], 25)
             for p, listed in zip(picks.tolist(), lists):
                 ranked[p] = listed
         if start < calibrated:
@@ -328,7 +333,7 @@ def _chained_raw(model: FactorModel, histories: list[np.ndarray], owners: list[i
         before[owners[i]] = i  # type: ignore[index]
     if not steps:
         return fast_raw(model, histories)
-    out = np.empty((len(histories), len(model.items)), np.float32)
+    out = memory.scratch("raw", (len(histories), len(model.items)))
     out[base] = fast_raw(model, [histories[i] for i in base])
     query = model.cache["float32"][0]  # set by fast_raw
     decay = 0.5 ** (1.0 / model.half_life)
@@ -368,7 +373,8 @@ def _rank_block(model: FactorModel, index: Index, raw: np.ndarray, chunk: list[n
         tie = (model.item_popularity / max(float(model.item_popularity.max()), 1.0)).astype(np.float32)
         model.cache["tie"] = tie
     peak = np.maximum(raw.max(axis=1), -raw.min(axis=1))[:, None] if raw.size else np.zeros((len(raw), 1), raw.dtype)
-    raw += tie * np.float32(1e-6) * (peak + np.float32(1e-30))  # (the largest |raw| per row)
+    # (the largest |raw| per row; the product in a scratch buffer: no fresh memory per call)
+    raw += np.multiply(tie * np.float32(1e-6), peak + np.float32(1e-30), out=memory.scratch("tie", raw.shape))
     lengths = [len(rows) for rows in chunk]
     if sum(lengths):  # each row's own items out, in one assignment
         raw[np.repeat(np.arange(len(chunk)), lengths), np.concatenate(chunk)] = -np.inf
