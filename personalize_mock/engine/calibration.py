@@ -138,14 +138,22 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
             known[temperature] = {k: float(share[:, i].mean()) for i, k in enumerate(CALIBRATION_KS)}
             return known[temperature]
 
-        def loss(log_t: float) -> float:
-            # The worst |log ratio| over K, each counted only beyond its own noise (the
-            # standard error of a log hit rate is about 1 / sqrt(hits)): K = 1 rests on few.
+        def sides(log_t: float) -> tuple[float, float]:
+            # The worst |log ratio| over the K whose mass is above their hit rate, and over
+            # those below, each counted only beyond its own noise (the standard error of a log
+            # hit rate is about 1 / sqrt(hits)): K = 1 rests on few. The loss is the larger.
             mass = masses(float(np.exp(log_t)))
-            return max(max(abs(np.log(max(mass[k], 1e-300) / hits[k])) - 1.0 / np.sqrt(hits[k] * n), 0.0)
-                       + 1e-3 * abs(np.log(max(mass[k], 1e-300) / hits[k])) for k in usable)
+            over = under = 0.0
+            for k in usable:
+                ratio = float(np.log(max(mass[k], 1e-300) / hits[k]))
+                term = max(abs(ratio) - 1.0 / np.sqrt(hits[k] * n), 0.0) + 1e-3 * abs(ratio)
+                if ratio >= 0:
+                    over = max(over, term)
+                else:
+                    under = max(under, term)
+            return over, under
 
-        return masses, loss, float(np.std(lt)) or 1.0
+        return masses, sides, float(np.std(lt)) or 1.0
 
     if not usable:
         masses, _, spread = prepared(scales[0])
@@ -160,14 +168,14 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
     searched = []
     start = GRID_POINTS // 2
     for scale in scales:
-        _, loss, spread = prepared(scale, 3 if n >= 600 else 1)
+        _, sides, spread = prepared(scale, 3 if n >= 600 else 1)
         grid = np.log(spread) + np.linspace(-7.0, 4.0, GRID_POINTS)
-        start, value = _walk(loss, grid, start)
+        start, value = _walk(lambda x, sides=sides: max(sides(x)), grid, start)
         searched.append((value, len(searched), scale, grid, start))
     best: tuple[float, float, float, Any] | None = None
     for _, _, scale, grid, at in sorted(searched, key=lambda x: x[:2])[:2]:
-        masses, loss, _ = prepared(scale)
-        temperature, value = _refine(loss, grid, at)
+        masses, sides, _ = prepared(scale)
+        temperature, value = _refine(sides, grid, at)
         if best is None or value < best[0] - 1e-9:
             best = (value, scale, temperature, masses)
     assert best is not None
@@ -197,25 +205,38 @@ def _walk(loss: Any, grid: np.ndarray, start: int) -> tuple[int, float]:
             return i, values[i]
 
 
-def _refine(loss: Any, grid: np.ndarray, best: int, steps: int = 7) -> tuple[float, float]:
-    """exp of the argmin of ``loss`` by golden-section search between grid point ``best``'s
-    neighbours (the grid point itself if nothing better turns up), and the loss there."""
-    lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
-    ratio = (np.sqrt(5.0) - 1) / 2
-    a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
-    fa, fb = loss(a), loss(b)
-    for _ in range(steps):
-        if fa <= fb:
-            hi, b, fb = b, a, fa
-            a = hi - ratio * (hi - lo)
-            fa = loss(a)
-        else:
-            lo, a, fa = a, b, fb
-            b = lo + ratio * (hi - lo)
-            fb = loss(b)
-    point, value = (a, fa) if fa <= fb else (b, fb)
-    at_grid = loss(grid[best])
-    return (float(np.exp(point)), value) if value <= at_grid else (float(np.exp(grid[best])), at_grid)
+def _refine(sides: Any, grid: np.ndarray, best: int, steps: int = 6, tolerance: float = 0.01) -> tuple[float, float]:
+    """The temperature of least loss between grid point ``best``'s neighbours, and the loss
+    there. The loss is the larger of ``sides(log t)`` = (over, under): ``over`` falls as the
+    temperature rises and ``under`` grows (every K's mass falls), so the least loss is where
+    they cross, found by false position (Illinois) on their difference; the point of least
+    loss among those evaluated (the grid point included) is returned."""
+    tried: dict[float, float] = {}
+
+    def gap(x: float) -> float:
+        over, under = sides(x)
+        tried[x] = max(over, under)
+        return over - under
+
+    lo, mid, hi = grid[max(best - 1, 0)], grid[best], grid[min(best + 1, len(grid) - 1)]
+    at_mid = gap(mid)
+    if at_mid > 0:  # the crossing lies above the grid point, unless the bracket ends first
+        (x0, g0), (x1, g1) = (mid, at_mid), (hi, gap(hi))
+    else:
+        (x0, g0), (x1, g1) = (lo, gap(lo)), (mid, at_mid)
+    if g0 > 0 > g1:
+        for _ in range(steps):
+            x2 = x1 - g1 * (x1 - x0) / (g1 - g0)
+            g2 = gap(x2)
+            if g2 == 0 or abs(x2 - x1) < tolerance:
+                break
+            if (g2 > 0) == (g1 > 0):
+                g0 /= 2  # Illinois: the end kept twice counts half
+            else:
+                x0, g0 = x1, g1
+            x1, g1 = x2, g2
+    point = min(tried, key=lambda x: (tried[x], x != mid))
+    return float(np.exp(point)), tried[point]
 
 
 def _top(raw: np.ndarray, width: int) -> np.ndarray:

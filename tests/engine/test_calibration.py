@@ -158,3 +158,20 @@ def test_chained_scoring_matches_folding_each_history_whole():
     chained = personalization._chained_raw(model, histories, owners)
     whole = personalization.fast_raw(model, histories)
     assert np.allclose(chained, whole, rtol=1e-4, atol=1e-6 * np.abs(whole).max())
+
+
+def test_refine_finds_where_over_and_under_estimates_cross():
+    """Known answer: with over(x) = 2 - x and under(x) = x - 1 (clipped at 0), the least loss
+    max(over, under) is at x = 1.5 (loss 0.5), wherever the grid point lies in the bracket."""
+    from personalize_mock.engine.calibration import _refine
+
+    grid = np.linspace(0.0, 4.0, 9)  # step 0.5: 1.5 is grid point 3
+
+    def sides(x):
+        return max(2.0 - x, 0.0), max(x - 1.0, 0.0)
+
+    for best in (2, 3, 4):
+        temperature, value = _refine(sides, grid, best)
+        assert abs(np.log(temperature) - 1.5) < 0.02 and abs(value - 0.5) < 0.02
+    temperature, value = _refine(sides, grid, 7)  # the crossing outside the bracket: its lower end
+    assert np.isclose(np.log(temperature), 3.0) and np.isclose(value, 2.0)
