@@ -299,16 +299,20 @@ def _plan(histories: list[np.ndarray], nexts: np.ndarray, keys: list[tuple[int, 
     sampled = {i: j for j, i in enumerate(scored.picked.tolist())}
     rows: list[np.ndarray] = list(scored.histories)
     owners: list[int | None] = [keys[i][0] for i in scored.picked.tolist()]
-    wanted = []
+    wanted, extra = [], []
     for user, history in zip(requests.users.tolist(), requests.histories):
         i = keyed.get((user, len(history)))
         j = sampled.get(i) if i is not None else None
-        if j is None:
-            found = index.positions(history)
-            rows.append(found[found >= 0])
-            owners.append(None)
-            j = len(rows) - 1
+        if j is None:  # scored as a row of its own, after the calibration's
+            extra.append(history)
+            j = len(rows) + len(extra) - 1
         wanted.append(j)
+    if extra:  # (their items looked up in one call)
+        found, start = index.positions(np.concatenate(extra)), 0
+        for history in extra:
+            part, start = found[start:start + len(history)], start + len(history)
+            rows.append(part[part >= 0])
+            owners.append(None)
     return scored, rows, owners, np.asarray(wanted, np.int64)
 
 
