@@ -21,7 +21,7 @@ from .ranking import grouped_bound
 CALIBRATION_KS = (1, 10, 25)
 CALIBRATION_USERS = 1000  # held-out next interactions (a seeded sample) the temperature is fitted on
 CALIBRATION_MIN = 30  # fewer held-out requests: the default temperature (std of logits / 4)
-GRID_POINTS = 9  # coarse grid of log temperatures (then golden-section search)
+GRID_POINTS = 9  # coarse grid of log temperatures (then false position between its neighbours)
 TAIL_SAMPLE = 256  # catalogue entries sampled for the softmax normaliser beyond the top
 LOGIT_SCALE_GRID = (0.001, 0.01, 0.1)  # x the median top raw score
 
@@ -85,8 +85,8 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
     items included: they are what the model's scores are over). The fit minimises the largest |log(mass_K / hit_K)| over K in
     ``CALIBRATION_KS`` beyond its sampling noise (1 / sqrt(hits)): the logit scale (how much
     the top of a linear score is compressed) from a small grid, the temperature by a coarse
-    grid of log temperatures for every scale, then golden-section search around the best grid
-    points of the two best scales."""
+    grid of log temperatures for every scale, then, for the two best scales, false position
+    between the best grid point's neighbours (:func:`_refine`)."""
     rank = np.concatenate(scored.ranks)
     top = np.concatenate(scored.tops).astype(np.float64)
     rest = np.concatenate(scored.rests)  # float32: the widest part
