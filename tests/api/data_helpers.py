@@ -168,22 +168,32 @@ def trained_version(api: Any, shop: dict[str, Any], recipe: str) -> str:
     return version
 
 
-def run_job(api: Any, version: str, lines: list[dict[str, Any]], name: str = "batch",
+# Where each kind of batch job reads and writes in the shop's bucket, and its operations.
+_JOBS = {
+    "inference": ("batch", "input.json", "batch_inference_job", "batchInferenceJob"),
+    "segment": ("segments", "items.json", "batch_segment_job", "batchSegmentJob"),
+}
+
+
+def run_job(api: Any, version: str, lines: list[dict[str, Any]], name: str = "batch", kind: str = "inference",
             **kwargs: Any) -> tuple[str, dict[str, Any]]:
-    """A batch inference job on ``lines`` (JSON Lines at s3://shop-data/batch/in/input.json,
-    output under batch/out/); return its ARN and description."""
-    api.s3.put_object(Bucket="shop-data", Key="batch/in/input.json", Body="\n".join(json.dumps(x) for x in lines) + "\n")
-    arn = api.personalize.create_batch_inference_job(
-        jobName=name, solutionVersionArn=version, roleArn=BATCH_ROLE,
-        jobInput={"s3DataSource": {"path": "s3://shop-data/batch/in/input.json"}},
-        jobOutput={"s3DataDestination": {"path": "s3://shop-data/batch/out/"}}, **kwargs,
-    )["batchInferenceJobArn"]
-    return arn, api.personalize.describe_batch_inference_job(batchInferenceJobArn=arn)["batchInferenceJob"]
+    """A batch inference (or ``kind="segment"``: batch segment) job on ``lines`` (JSON Lines at
+    s3://shop-data/batch/in/input.json, or segments/in/items.json; output under .../out/);
+    return its ARN and description."""
+    folder, file, operation, key = _JOBS[kind]
+    source = f"s3://shop-data/{folder}/in/{file}"
+    api.s3.put_object(Bucket="shop-data", Key=f"{folder}/in/{file}", Body="\n".join(json.dumps(x) for x in lines) + "\n")
+    arn = getattr(api.personalize, f"create_{operation}")(
+        jobName=name, solutionVersionArn=version, roleArn=BATCH_ROLE, jobInput={"s3DataSource": {"path": source}},
+        jobOutput={"s3DataDestination": {"path": f"s3://shop-data/{folder}/out/"}}, **kwargs,
+    )[f"{key}Arn"]
+    return arn, getattr(api.personalize, f"describe_{operation}")(**{f"{key}Arn": arn})[key]
 
 
-def output_lines(api: Any) -> list[dict[str, Any]]:
-    """The last ``run_job``'s output lines, in input order."""
-    body = api.s3.get_object(Bucket="shop-data", Key="batch/out/input.json.out")["Body"].read().decode()
+def output_lines(api: Any, kind: str = "inference") -> list[dict[str, Any]]:
+    """The last ``run_job``'s output lines (of that kind), in input order."""
+    folder, file, _, _ = _JOBS[kind]
+    body = api.s3.get_object(Bucket="shop-data", Key=f"{folder}/out/{file}.out")["Body"].read().decode()
     return [json.loads(line) for line in body.splitlines()]
 
 

@@ -74,15 +74,8 @@ def test_create_errors(api, shop, kwargs, error):
 
 # ---- batch segment jobs ----------------------------------------------------------------------
 def run_segment_job(api, version, lines, name="segments", **kwargs):
-    api.s3.put_object(Bucket="shop-data", Key="segments/in/items.json", Body="\n".join(json.dumps(x) for x in lines) + "\n")
-    arn = api.personalize.create_batch_segment_job(
-        jobName=name, solutionVersionArn=version, roleArn=ROLE,
-        jobInput={"s3DataSource": {"path": "s3://shop-data/segments/in/items.json"}},
-        jobOutput={"s3DataDestination": {"path": "s3://shop-data/segments/out/"}}, **kwargs,
-    )["batchSegmentJobArn"]
-    job = api.personalize.describe_batch_segment_job(batchSegmentJobArn=arn)["batchSegmentJob"]
-    body = api.s3.get_object(Bucket="shop-data", Key="segments/out/items.json.out")["Body"].read().decode()
-    return arn, job, [json.loads(line) for line in body.splitlines()]
+    arn, job = run_job(api, version, lines, name, kind="segment", **kwargs)
+    return arn, job, output_lines(api, kind="segment")
 
 
 def user_group(user_id):
