@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .factorization import FactorModel
-from .ranking import grouped_bound
+from .ranking import grouped_bound, padded_rows
 
 CALIBRATION_KS = (1, 10, 25)
 CALIBRATION_USERS = 1000  # held-out next interactions (a seeded sample) the temperature is fitted on
@@ -249,9 +249,6 @@ def _top(raw: np.ndarray, width: int) -> np.ndarray:
         return -np.sort(-np.partition(raw, items - width, axis=1)[:, items - width:], axis=1)
     mask = raw >= bound[:, None]
     counts = np.count_nonzero(mask, axis=1)
-    starts = np.cumsum(counts) - counts
-    at_row = np.repeat(np.arange(rows), counts)
-    padded = np.full((rows, int(counts.max())), -np.inf, raw.dtype)
-    padded[at_row, np.arange(len(at_row)) - starts[at_row]] = raw[mask]  # (row by row)
+    padded = padded_rows(np.repeat(np.arange(rows), counts), counts, raw[mask], -np.inf)  # (row by row)
     padded.sort(axis=1)
     return padded[:, ::-1][:, :width].copy()

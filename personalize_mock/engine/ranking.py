@@ -366,6 +366,16 @@ def grouped_bound(raw: np.ndarray, width: int) -> np.ndarray | None:
     return np.partition(highest, groups - width, axis=1)[:, groups - width]
 
 
+def padded_rows(at_row: np.ndarray, counts: np.ndarray, values: np.ndarray, fill: float) -> np.ndarray:
+    """``values`` given row by row (``at_row`` ascending, ``counts`` per row) as a rows x longest
+    array, each row's values first in their order, ``fill`` after them."""
+    starts = np.cumsum(counts) - counts
+    values = np.asarray(values)
+    out = np.full((len(counts), int(counts.max(initial=0))), fill, values.dtype)
+    out[at_row, np.arange(len(at_row)) - starts[at_row]] = values
+    return out
+
+
 def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndarray | None = None,
                   exact_below: int | None = None, keys: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
                   lower: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -418,9 +428,7 @@ def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndar
     at_row, at_col, found = at_row[keep], at_col[keep], found[keep]
     counts = np.bincount(at_row, minlength=rows)
     if counts.min() > 2 * width:  # narrow the survivors to each row's exact width-th key first
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        padded = np.full((rows, int(counts.max())), -np.inf)
-        padded[at_row, np.arange(len(at_row)) - starts[at_row]] = found
+        padded = padded_rows(at_row, counts, found, -np.inf)
         cut = padded.shape[1] - width
         kth = np.partition(padded, cut, axis=1)[:, cut]
         keep = found >= kth[at_row]
@@ -428,22 +436,16 @@ def top_positions(raw: np.ndarray, tie: np.ndarray, width: int, allowed: np.ndar
         counts = np.bincount(at_row, minlength=rows)
     # Order the survivors: row, then key descending, then column ascending (they come in
     # ascending column order, and both sorts are stable).
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    longest = int(counts.max(initial=0))
-    if rows * longest <= 4 * len(at_row) + 64 * rows:
+    if rows * int(counts.max(initial=0)) <= 4 * len(at_row) + 64 * rows:
         # Few survivors per row: each row's keys in a padded row (the padding last), one
         # stable sort along the rows (a lexsort over all survivors costs several times more).
-        slot = np.arange(len(at_row)) - starts[at_row]
-        padded = np.full((rows, longest), np.inf)
-        padded[at_row, slot] = -found
-        placed = np.zeros((rows, longest), np.int64)
-        placed[at_row, slot] = at_col
-        order = np.argsort(padded, axis=1, kind="stable")[:, :width]
-        heads = np.take_along_axis(placed, order, axis=1)
+        order = np.argsort(padded_rows(at_row, counts, -found, np.inf), axis=1, kind="stable")[:, :width]
+        heads = np.take_along_axis(padded_rows(at_row, counts, at_col, 0), order, axis=1)
         if counts.min() >= width:
             return list(heads)
         return [heads[i, :min(width, c)] for i, c in enumerate(counts.tolist())]
     at_col = at_col[np.lexsort((-found, at_row))]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     if counts.min() >= width:
         return list(at_col[starts[:, None] + np.arange(width)])
     return [at_col[s:s + min(width, c)] for s, c in zip(starts.tolist(), counts.tolist())]
