@@ -39,8 +39,9 @@ class Calibration:
 class Summaries:
     """The calibration's requests (a seeded sample of at most ``CALIBRATION_USERS``) and, per
     block of their raw scores, what the temperature search needs: the rank of the next
-    interaction, each row's top ``max(CALIBRATION_KS)`` and a sample of the rest (the same
-    columns for every row). Raw scores are never kept whole (a block at a time)."""
+    interaction (counted up to ``max(CALIBRATION_KS)``), each row's top ``max(CALIBRATION_KS)``
+    and a sample of the rest (the same columns for every row). Raw scores are never kept whole
+    (a block at a time)."""
 
     def __init__(self, items: int, histories: list[np.ndarray], nexts: np.ndarray, seed: int) -> None:
         self.rng = np.random.default_rng(seed % 2**32)
@@ -63,14 +64,16 @@ class Summaries:
         unseen = max(catalogue - self.items, 0)  # served with a raw score of 0
         known = nexts >= 0
         target = np.where(known, raw[np.arange(n), np.maximum(nexts, 0)], np.inf)
-        rank = np.count_nonzero(raw > target[:, None], axis=1) + np.where(target < 0, unseen, 0)
-        self.ranks.append(np.where(known, rank, catalogue))
         # The logit transform is monotone: the tops, the tail sample and the peaks are taken
         # once on raw scores. The softmax normaliser: the catalogue's top exactly, the rest
         # from the sampled columns (scaled up), the unseen items at raw 0.
         sample = raw[:, self.tails]
         top = _top(raw, self.width)
         self.tops.append(top)
+        # The next interaction's rank, counted among the row's top ``width`` only: exact below
+        # ``width`` and ``width`` beyond it, which is all the hit rates (K <= width) need.
+        rank = np.count_nonzero(top > target[:, None], axis=1) + np.where(target < 0, unseen, 0)
+        self.ranks.append(np.where(known, rank, catalogue))
         floor = top[:, -1:] if self.width else np.full((n, 1), np.inf, np.float32)
         self.rests.append(np.where(sample >= floor, -np.inf, sample))
 

@@ -45,6 +45,7 @@ EASE_REGULARIZATION = 4.0  # lambda = this x the mean interactions per item
 EASE_MIN_COUNT = 40  # on catalogues above EASE_MIN_COUNT_ITEMS, rarer items stay out of the inverse
 EASE_MIN_COUNT_ITEMS = 500  # (MovieLens-100k: ~700 of 1,682 items kept; 20+: ~935, NDCG@10 +1.7%, fit +40%)
 RARE_ROWS = 256  # rare items' rows computed at a time
+MAX_CHAIN = 8  # held-out requests: events a request's raw scores may add to the one before
 SMOOTHING = 1e-3  # weight of item co-occurrence (cosine) added to EASE's weights, x their largest
 HALF_LIFE = 5.0  # events: recency weighting of a user's history
 SVD_FACTORS = 128
@@ -324,29 +325,30 @@ def _chained_raw(model: FactorModel, histories: list[np.ndarray], owners: list[i
     their rounding and the window's end, where they are below 2^-16). Item-item models only."""
     if not model.item_item or model.half_life <= 0 or len(histories) < 2:
         return fast_raw(model, histories)
-    order = sorted((i for i, user in enumerate(owners) if user is not None),
-                   key=lambda i: (owners[i], len(histories[i])))
-    before: dict[int, int] = {}
-    base, steps = [i for i, user in enumerate(owners) if user is None], []
-    for i in order:
-        previous = before.get(owners[i])  # type: ignore[arg-type]
-        if previous is None or len(histories[i]) - len(histories[previous]) > 8:
-            base.append(i)
-        else:
-            steps.append((i, previous))
-        before[owners[i]] = i  # type: ignore[index]
-    if not steps:
+    owned = np.fromiter((user is not None for user in owners), bool, len(owners))
+    users = np.fromiter((user or 0 for user in owners), np.int64, len(owners))
+    lengths = np.fromiter((len(h) for h in histories), np.int64, len(histories))
+    order = np.flatnonzero(owned)
+    order = order[np.lexsort((lengths[order], users[order]))]  # by user, then length (stable)
+    previous = np.full(len(order), -1, np.int64)  # the same user's row before, if close enough
+    same = users[order[1:]] == users[order[:-1]]
+    previous[1:][same] = order[:-1][same]
+    previous[lengths[order] - lengths[np.maximum(previous, 0)] > MAX_CHAIN] = -1
+    chained = previous >= 0
+    if not chained.any():
         return fast_raw(model, histories)
+    base = np.concatenate([np.flatnonzero(~owned), order[~chained]])
     out = memory.scratch("raw", (len(histories), len(model.items)))
-    out[base] = fast_raw(model, [histories[i] for i in base])
+    out[base] = fast_raw(model, [histories[i] for i in base.tolist()])
     query = model.cache["float32"][0]  # set by fast_raw
     decay = 0.5 ** (1.0 / model.half_life)
-    for i, previous in steps:
-        history, start = histories[i], len(histories[previous])
+    factor = [np.float32(decay ** gap) for gap in range(MAX_CHAIN + 1)]
+    for i, before in zip(order[chained].tolist(), previous[chained].tolist()):
+        history, start = histories[i], len(histories[before])
         row = out[i]
-        np.multiply(out[previous], np.float32(decay ** (len(history) - start)), out=row)
+        np.multiply(out[before], factor[len(history) - start], out=row)
         for position in range(start, len(history) - 1):
-            row += query[history[position]] * np.float32(decay ** (len(history) - 1 - position))
+            row += query[history[position]] * factor[len(history) - 1 - position]
         if len(history) > start:
             row += query[history[-1]]  # (the newest weighs exactly 1)
     return out
