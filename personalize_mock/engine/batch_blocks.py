@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from . import ranking
+from . import blas, ranking
 from .ranking import top_positions  # noqa: F401  (re-exported: the top search batch jobs use)
 
 # Users x catalogue entries per block: 24 MB per float64 array, under glibc's largest mmap
@@ -53,14 +53,12 @@ def in_parallel(work: Callable[[slice], T], parts: Iterable[slice], warm: Callab
     oversubscription). ``warm`` runs first, alone (shared caches)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from threadpoolctl import threadpool_limits
-
     if warm is not None:
         warm()
     workers = workers or WORKERS
     pending: deque[tuple[slice, Any]] = deque()
     remaining = iter(parts)
-    with threadpool_limits(1, "blas"), ThreadPoolExecutor(workers) as pool:
+    with blas.one_thread(), ThreadPoolExecutor(workers) as pool:
         for part in remaining:
             pending.append((part, pool.submit(work, part)))
             if len(pending) > workers:

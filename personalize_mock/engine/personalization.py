@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from . import memory
+from . import blas, memory
 from .calibration import Calibration, Summaries, fit_calibration
 from .factorization import WEIGHT_BITS, FactorModel, recency_weights_of, recency_window
 from .interactions import Index, Matrix
@@ -238,14 +238,10 @@ def train(users: np.ndarray, items: np.ndarray, stamps: np.ndarray, seed: int, f
     the offline metrics and the temperature on its held-out part, and return the model that
     serves with them. ``catalogue``: the served catalogue's size (Interactions + Items).
 
-    BLAS runs on one thread meanwhile: training is a few large products and factorizations,
-    and a BLAS thread pool that spins while other processes hold the cores (a shared laptop,
-    CI) made them up to ten times slower in measurements. (scipy.linalg is imported first:
-    threadpoolctl only limits the BLAS libraries already loaded.)"""
-    import scipy.linalg  # noqa: F401
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1, user_api="blas"):
+    BLAS runs on one thread meanwhile (engine/blas.py): training is a few large products and
+    factorizations, and a BLAS thread pool that spins while other processes hold the cores (a
+    shared laptop, CI) made them up to ten times slower in measurements."""
+    with blas.one_thread():
         return _train(users, items, stamps, seed, factors, catalogue)
 
 
