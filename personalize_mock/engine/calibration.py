@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from . import memory
 from .factorization import FactorModel
 from .ranking import grouped_bound, padded_rows
 
@@ -104,9 +105,9 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
     scales = [0.0] + ([level * f for f in LOGIT_SCALE_GRID] if level > 0 else [])
     columns = [min(k, width) - 1 for k in CALIBRATION_KS]
 
-    shared: dict[tuple[int, ...], np.ndarray] = {}  # one exp buffer for every scale
-
-    def prepared(scale: float, step: int = 1) -> tuple[Any, Any, float]:
+    def prepared(scale: float, step: int = 1, slot: int = 0) -> tuple[Any, Any, float]:
+        # (Its arrays in scratch buffers, engine/memory.py: ``slot`` tells apart the ones in
+        # use at once; one exp buffer serves every scale.)
         model.logit_scale = scale
         lt, lr = model.logits(top[::step]), model.logits(rest[::step])
         peak = np.maximum(lt[:, :1], 0.0 if unseen else -np.inf)
@@ -114,7 +115,7 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
         # the top and the tail sample side by side, so that one exp and one product give the
         # normaliser and the top-K sums.
         dz = (-peak[:, 0]).astype(np.float32)
-        stacked = np.empty((len(lt), width + rest.shape[1]), np.float32)
+        stacked = memory.scratch(f"calibration {slot}", (len(lt), width + rest.shape[1]))
         np.subtract(lt, peak, out=stacked[:, :width], casting="same_kind")
         np.subtract(lr, peak.astype(np.float32), out=stacked[:, width:])
         sums = np.zeros((stacked.shape[1], 1 + len(columns)), np.float32)
@@ -122,9 +123,7 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
         sums[width:, 0] = rest_scale
         for i, column in enumerate(columns):
             sums[:column + 1, 1 + i] = 1.0
-        buffer = shared.get(stacked.shape)
-        if buffer is None:
-            buffer = shared[stacked.shape] = np.empty_like(stacked)
+        buffer = memory.scratch("calibration exp", stacked.shape)
 
         known: dict[float, dict[int, float]] = {}  # (the search meets some points twice)
 
@@ -176,8 +175,8 @@ def fit_calibration(model: FactorModel, scored: Summaries, catalogue: int) -> Ca
         start, value = _walk(lambda x, sides=sides: max(sides(x)), grid, start)
         searched.append((value, len(searched), scale, grid, start))
     best: tuple[float, float, float, Any] | None = None
-    for _, _, scale, grid, at in sorted(searched, key=lambda x: x[:2])[:2]:
-        masses, sides, _ = prepared(scale)
+    for slot, (_, _, scale, grid, at) in enumerate(sorted(searched, key=lambda x: x[:2])[:2]):
+        masses, sides, _ = prepared(scale, slot=slot)
         temperature, value = _refine(sides, grid, at)
         if best is None or value < best[0] - 1e-9:
             best = (value, scale, temperature, masses)
