@@ -43,6 +43,13 @@ class Index:
         hit = found & (self.codes[where] == codes) if found else np.zeros(len(codes), bool)
         return np.where(hit, where, -1)
 
+    def positions_each(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
+        """:meth:`positions` of each of ``arrays``, looked up in one call (views of its result)."""
+        if not arrays:
+            return []
+        found = self.positions(np.concatenate(arrays))
+        return np.split(found, np.cumsum([len(a) for a in arrays[:-1]]))
+
     def position(self, code: int) -> int:
         return int(self.positions(np.array([code]))[0])
 

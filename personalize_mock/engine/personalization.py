@@ -218,11 +218,8 @@ def _next_interactions(split: Any, items: Index) -> tuple[list[np.ndarray], np.n
         sequence = held_out.get(user)
         truth = np.asarray(split.truth.get(user, np.empty(0, np.int64)) if sequence is None else sequence)
         sequences.append((len(history), np.concatenate([history, truth])))
-    every = [sequence for _, sequence in sequences]
-    found = items.positions(np.concatenate(every)) if every else np.empty(0, np.int64)  # one lookup for all
-    start = 0
-    for user, (length, sequence) in zip(users, sequences):
-        rows, start = found[start:start + len(sequence)], start + len(sequence)
+    found = items.positions_each([sequence for _, sequence in sequences])  # (one lookup for all)
+    for user, (length, _), rows in zip(users, sequences, found):
         known = np.cumsum(rows >= 0)  # known items before each position: a prefix of the kept rows
         kept = rows[rows >= 0]
         for position in range(length, len(rows)):
@@ -304,12 +301,9 @@ def _plan(histories: list[np.ndarray], nexts: np.ndarray, keys: list[tuple[int, 
             extra.append(history)
             j = len(rows) + len(extra) - 1
         wanted.append(j)
-    if extra:  # (their items looked up in one call)
-        found, start = index.positions(np.concatenate(extra)), 0
-        for history in extra:
-            part, start = found[start:start + len(history)], start + len(history)
-            rows.append(part[part >= 0])
-            owners.append(None)
+    for part in index.positions_each(extra):  # (their items looked up in one call)
+        rows.append(part[part >= 0])
+        owners.append(None)
     return scored, rows, owners, np.asarray(wanted, np.int64)
 
 
@@ -354,14 +348,10 @@ def _rank_requests(model: FactorModel, index: Index, histories: list[np.ndarray]
                    block: int = 256) -> list[np.ndarray]:
     """The offline evaluation's requests (histories of item codes, oldest first) ranked in
     blocks, one product per block: each request's top ``k`` item codes, its own items left out."""
-    lengths = np.fromiter((len(h) for h in histories), np.int64, len(histories))
-    flat = index.positions(np.concatenate(histories)) if lengths.sum() else np.empty(0, np.int64)
-    bounds = np.concatenate([[0], np.cumsum(lengths)])
+    found = index.positions_each(histories)
     ranked: list[np.ndarray] = []
     for start in range(0, len(histories), block):
-        stop = min(start + block, len(histories))
-        chunk = [flat[bounds[i]:bounds[i + 1]] for i in range(start, stop)]
-        chunk = [rows[rows >= 0] for rows in chunk]
+        chunk = [rows[rows >= 0] for rows in found[start:start + block]]
         ranked += _rank_block(model, index, fast_raw(model, chunk), chunk, k)
     return ranked
 

@@ -121,3 +121,12 @@ def test_minimum_data_rules():
         check_minimums(narrow)
     wide = TrainingData(np.arange(1000, dtype=np.int32) % 100, np.arange(1000, dtype=np.int32), np.arange(1000, dtype=np.int64))
     check_minimums(wide)
+
+
+def test_index_positions_each_is_positions_of_each_array():
+    index = Index.of(np.array([3, 7, 9, 12]))
+    arrays = [np.array([7, 3]), np.array([], np.int64), np.array([5, 12, 9]), np.array([9])]
+    found = index.positions_each(arrays)
+    assert [f.tolist() for f in found] == [[1, 0], [], [-1, 3, 2], [2]]
+    assert [f.tolist() for f in found] == [index.positions(a).tolist() for a in arrays]
+    assert index.positions_each([]) == []
