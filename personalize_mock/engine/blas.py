@@ -9,21 +9,19 @@ limited; the engine calls none of them.
 
 from __future__ import annotations
 
-import threading
+import functools
 from typing import Any
 
-_LOCK = threading.Lock()
-_CONTROLLER: list[Any] = []
+
+@functools.lru_cache(maxsize=None)
+def _controller() -> Any:
+    import scipy.linalg  # noqa: F401  (its BLAS loaded first: the controller sees loaded ones)
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def one_thread() -> Any:
     """A context manager: the BLAS libraries numpy and scipy use limited to one thread inside
     (restored on exit, as ``threadpool_limits(1, "blas")`` does)."""
-    if not _CONTROLLER:
-        import scipy.linalg  # noqa: F401  (its BLAS loaded first: the controller sees loaded ones)
-        from threadpoolctl import ThreadpoolController
-
-        with _LOCK:
-            if not _CONTROLLER:
-                _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=1, user_api="blas")
+    return _controller().limit(limits=1, user_api="blas")
