@@ -240,9 +240,7 @@ def next_item_requests(split: Split, budget: int = REQUEST_BUDGET) -> Requests:
         per_user = max(1, -(-budget // len(found)))
         for user, sequence, fresh in found:
             history = split.history.get(user, empty)
-            # (each request's history a view of one array per user: the training part, then the
-            # held-out sequence)
-            whole = np.concatenate((history, sequence)) if len(fresh) > 1 or fresh[0][0] else history
+            whole = np.concatenate((history, sequence))  # (each request's history a view of it)
             for position, item in fresh[:per_user]:
                 users.append(user)
                 histories.append(whole[:len(history) + position])
